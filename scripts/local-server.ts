@@ -1,0 +1,122 @@
+// Starts the local server as `npm start` does (wrangler dev), on a free port with its own state
+// folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export type LocalServer = {
+  kind: string;
+  url: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  child: () => ChildProcess;
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log()}`);
+    try {
+      const r = await fetch(`${url}/api/rooms/AAAAAAAAAAAAAAAAAAAAAA`);
+      if (r.status === 404) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not answer within ${timeoutMs} ms:\n${log()}`);
+}
+
+export type ServerKind = "wrangler" | "deno";
+
+/** Command lines per kind; state persists in `stateDir` so a restart keeps rooms and photos. */
+function command(
+  kind: ServerKind,
+  port: number,
+  stateDir: string,
+): { cmd: string; args: string[]; env: Record<string, string> } {
+  if (kind === "deno")
+    return { cmd: "npx", args: ["deno", "run", "-A", "deno/main.ts"], env: { PORT: String(port), DATA_DIR: stateDir } };
+  return {
+    cmd: "npx",
+    args: [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      stateDir,
+      "--log-level",
+      "warn",
+      "--show-interactive-dev-session=false",
+    ],
+    env: { WRANGLER_SEND_METRICS: "false" },
+  };
+}
+
+export async function startServer(
+  kind: ServerKind = "wrangler",
+  opts: { stateDir?: string; env?: Record<string, string> } = {},
+): Promise<LocalServer> {
+  const port = await freePort();
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), `simulshot-${kind}-`));
+  const url = `http://127.0.0.1:${port}`;
+  let child!: ChildProcess;
+  let output = "";
+  const launch = async () => {
+    const c = command(kind, port, stateDir);
+    output = "";
+    child = spawn(c.cmd, c.args, {
+      env: { ...process.env, ...c.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()).length > 1e5 && (output = output.slice(-5e4)));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()).length > 1e5 && (output = output.slice(-5e4)));
+    await waitUntilUp(url, child, () => output);
+  };
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, "SIGTERM"); // the whole group: npx, wrangler, workerd
+    } catch {
+      return;
+    }
+    const t = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  await launch();
+  return {
+    kind,
+    url,
+    stop,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+    child: () => child,
+  };
+}

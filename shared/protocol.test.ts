@@ -1,0 +1,63 @@
+// The hand-written guards accept exactly the documented frames and nothing else.
+import { describe, expect, it } from "vitest";
+import { asFired, asJoin, asPing, asServerMessage, isClientType, parseFrame } from "./protocol.ts";
+
+describe("parseFrame", () => {
+  it("accepts JSON objects and refuses everything else", () => {
+    expect(parseFrame('{"type":"ping"}')).toEqual({ type: "ping" });
+    for (const bad of ["", "{", "[]", "null", "42", '"x"', "{'a':1}"]) expect(parseFrame(bad)).toBeNull();
+  });
+});
+
+describe("client guards", () => {
+  it("a valid join passes and defaults its role to guest", () => {
+    expect(asJoin({ type: "join", v: 1, clientId: "abc_DEF-1", name: " Ann " })).toEqual({
+      type: "join",
+      v: 1,
+      clientId: "abc_DEF-1",
+      name: "Ann",
+      role: "guest",
+    });
+  });
+  it("a join with a path trick, an empty or oversize id, a long name or a bad role is refused", () => {
+    const base = { type: "join", v: 1, clientId: "a", name: "n" };
+    for (const patch of [
+      { clientId: "../etc" },
+      { clientId: "" },
+      { clientId: "x".repeat(65) },
+      { name: "n".repeat(41) },
+      { name: 5 },
+      { role: "owner" },
+      { v: "1" },
+    ])
+      expect(asJoin({ ...base, ...patch })).toBeNull();
+  });
+  it("ping needs finite numbers and a non-negative rtt", () => {
+    expect(asPing({ type: "ping", id: 1, t0: 2 })).toEqual({ type: "ping", id: 1, t0: 2 });
+    expect(asPing({ type: "ping", id: 1, t0: 2, rtt: 3 })).toEqual({ type: "ping", id: 1, t0: 2, rtt: 3 });
+    expect(asPing({ type: "ping", id: 1, t0: "2" })).toBeNull();
+    expect(asPing({ type: "ping", id: 1, t0: 2, rtt: -1 })).toBeNull();
+  });
+  it("fired needs a shot id and finite timing with a non-negative error", () => {
+    const ok = { type: "fired", shotId: "s1", firedAt: 1, offset: -2, error: 0.5 };
+    expect(asFired(ok)).toEqual({ ...ok, late: false });
+    expect(asFired({ ...ok, error: -1 })).toBeNull();
+    expect(asFired({ ...ok, firedAt: Infinity })).toBeNull();
+    expect(asFired({ ...ok, shotId: "a/b" })).toBeNull();
+  });
+  it("only the three client types are known", () => {
+    expect(["join", "ping", "fired"].every(isClientType)).toBe(true);
+    expect(isClientType("shoot")).toBe(false);
+    expect(isClientType(undefined)).toBe(false);
+  });
+});
+
+describe("server guard", () => {
+  it("accepts well-formed server frames and refuses malformed or unknown ones", () => {
+    expect(asServerMessage({ type: "shoot", shotId: "s", at: 5 })).not.toBeNull();
+    expect(asServerMessage({ type: "pong", id: 1, t0: 1, ts: 2 })).not.toBeNull();
+    expect(asServerMessage({ type: "shoot", shotId: "s" })).toBeNull();
+    expect(asServerMessage({ type: "welcome", memberId: "m" })).toBeNull();
+    expect(asServerMessage({ type: "nope" })).toBeNull();
+  });
+});

@@ -1,0 +1,205 @@
+// The Simulshot wire protocol: every WebSocket frame and the JSON views the HTTP API returns.
+// Shared verbatim by the worker, the web app, the tests and the k6 load test: no npm imports.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Limits the server enforces; clients can read them to stay inside. */
+export const LIMITS = {
+  maxFrameBytes: 4096,
+  maxNameLength: 40,
+  maxClientIdLength: 64,
+  maxTitleLength: 80,
+  /** Frames per connection per second, sustained (token bucket). Per socket, never per IP: a venue's
+   *  phones share one IP. The burst lets a whole clock-sync round through at full speed. */
+  framesPerSecond: 50,
+  frameBurst: 64,
+  maxPhotoBytes: 15 * 1024 * 1024,
+  maxThumbBytes: 256 * 1024,
+  maxTileBytes: 64 * 1024,
+} as const;
+
+/** `error.code` values in `error` frames and in HTTP error bodies. */
+export const ErrorCode = {
+  BadJson: "bad_json",
+  BadMessage: "bad_message",
+  UnknownType: "unknown_type",
+  VersionMismatch: "version_mismatch",
+  NotJoined: "not_joined",
+  FrameTooLarge: "frame_too_large",
+  RateLimited: "rate_limited",
+  NoSuchShot: "no_such_shot",
+  Internal: "internal",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** WebSocket close codes the server uses (4000–4999 are application codes). */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  TooBig: 1009,
+  Internal: 1011,
+  VersionMismatch: 4000,
+  RateLimited: 4001,
+  BadFrames: 4002,
+  UnknownRoom: 4004,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export type Role = "guest" | "viewer";
+
+// ---- client → server ----
+export type JoinMessage = { type: "join"; v: number; clientId: string; name: string; role?: Role };
+/** `rtt`: the client's last measured round trip (ms), so the server can lead shots far enough ahead. */
+export type PingMessage = { type: "ping"; id: number; t0: number; rtt?: number };
+export type FiredMessage = {
+  type: "fired";
+  shotId: string;
+  /** The instant the client fired, in server milliseconds (its own clock + its offset estimate). */
+  firedAt: number;
+  /** Estimated offset θ = server − client, ms. */
+  offset: number;
+  /** Stated error bound of the offset estimate, ms. */
+  error: number;
+  /** True when the shoot arrived after `at`, so the client fired as soon as it could. */
+  late?: boolean;
+};
+export type ClientMessage = JoinMessage | PingMessage | FiredMessage;
+
+// ---- server → client ----
+export type ShotView = {
+  shotId: string;
+  /** The instant to fire, server ms. */
+  at: number;
+  /** Uploads for this shot are accepted until then, server ms. */
+  deadline: number;
+  state: "pending" | "done";
+  expected: number;
+  uploaded: number;
+};
+export type RoomView = {
+  roomId: string;
+  title: string;
+  state: "waiting" | "shooting";
+  members: number;
+  photos: number;
+  shot?: ShotView;
+};
+export type WelcomeMessage = {
+  type: "welcome";
+  v: number;
+  memberId: string;
+  /** Bearer token for POST /photos; empty for viewers. */
+  uploadToken: string;
+  room: RoomView;
+};
+export type PongMessage = { type: "pong"; id: number; t0: number; ts: number };
+export type MembersMessage = { type: "members"; count: number };
+export type ShootMessage = { type: "shoot"; shotId: string; at: number };
+/** Sent to a member who joined after `at`: it cannot take part in this shot. */
+export type MissedMessage = { type: "missed"; shotId: string; at: number };
+export type PhotosMessage = { type: "photos"; count: number; shotId?: string };
+export type ShotDoneMessage = { type: "shot-done"; shotId: string; uploaded: number; missing: number };
+export type ErrorMessage = { type: "error"; code: ErrorCode; message: string };
+export type ServerMessage =
+  | WelcomeMessage
+  | PongMessage
+  | MembersMessage
+  | ShootMessage
+  | MissedMessage
+  | PhotosMessage
+  | ShotDoneMessage
+  | ErrorMessage;
+
+// ---- HTTP views ----
+export type PhotoView = {
+  photoId: string;
+  shotId: string;
+  memberId: string;
+  name: string;
+  url: string;
+  thumbUrl: string | null;
+  bytes: number;
+  firedAt?: number;
+};
+export type PhotoPage = { photos: PhotoView[]; next?: string };
+export type ApiError = { error: { code: string; message: string } };
+
+// ---- guards: each returns the typed message or null, never throws ----
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isFiniteNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isId = (v: unknown, max: number): v is string =>
+  typeof v === "string" && v.length > 0 && v.length <= max && /^[A-Za-z0-9_-]+$/.test(v);
+
+/** Parses a frame as JSON; null when it is not a JSON object. */
+export function parseFrame(raw: string): Obj | null {
+  try {
+    const v: unknown = JSON.parse(raw);
+    return isObj(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export function asJoin(m: Obj): JoinMessage | null {
+  if (m.type !== "join" || !isFiniteNum(m.v) || !isId(m.clientId, LIMITS.maxClientIdLength)) return null;
+  if (typeof m.name !== "string" || m.name.length > LIMITS.maxNameLength) return null;
+  if (m.role !== undefined && m.role !== "guest" && m.role !== "viewer") return null;
+  return { type: "join", v: m.v, clientId: m.clientId, name: m.name.trim(), role: m.role ?? "guest" };
+}
+
+export function asPing(m: Obj): PingMessage | null {
+  if (m.type !== "ping" || !isFiniteNum(m.id) || !isFiniteNum(m.t0)) return null;
+  if (m.rtt !== undefined && (!isFiniteNum(m.rtt) || m.rtt < 0)) return null;
+  return m.rtt === undefined ? { type: "ping", id: m.id, t0: m.t0 } : { type: "ping", id: m.id, t0: m.t0, rtt: m.rtt };
+}
+
+export function asFired(m: Obj): FiredMessage | null {
+  if (m.type !== "fired" || !isId(m.shotId, 64)) return null;
+  if (!isFiniteNum(m.firedAt) || !isFiniteNum(m.offset) || !isFiniteNum(m.error) || m.error < 0) return null;
+  if (m.late !== undefined && typeof m.late !== "boolean") return null;
+  return {
+    type: "fired",
+    shotId: m.shotId,
+    firedAt: m.firedAt,
+    offset: m.offset,
+    error: m.error,
+    late: m.late === true,
+  };
+}
+
+const CLIENT_TYPES = new Set(["join", "ping", "fired"]);
+export const isClientType = (t: unknown): t is ClientMessage["type"] => typeof t === "string" && CLIENT_TYPES.has(t);
+
+/** Validates a server frame on the client side (a client must not trust what it cannot parse). */
+export function asServerMessage(m: Obj): ServerMessage | null {
+  switch (m.type) {
+    case "welcome":
+      return typeof m.memberId === "string" && typeof m.uploadToken === "string" && isObj(m.room) && isFiniteNum(m.v)
+        ? (m as ServerMessage)
+        : null;
+    case "pong":
+      return isFiniteNum(m.id) && isFiniteNum(m.t0) && isFiniteNum(m.ts) ? (m as ServerMessage) : null;
+    case "members":
+      return isFiniteNum(m.count) ? (m as ServerMessage) : null;
+    case "shoot":
+    case "missed":
+      return typeof m.shotId === "string" && isFiniteNum(m.at) ? (m as ServerMessage) : null;
+    case "photos":
+      return isFiniteNum(m.count) ? (m as ServerMessage) : null;
+    case "shot-done":
+      return typeof m.shotId === "string" && isFiniteNum(m.uploaded) && isFiniteNum(m.missing)
+        ? (m as ServerMessage)
+        : null;
+    case "error":
+      return typeof m.code === "string" && typeof m.message === "string" ? (m as ServerMessage) : null;
+    default:
+      return null;
+  }
+}
+
+/** Compile-time exhaustiveness check for switches over message unions. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
+}

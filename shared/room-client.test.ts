@@ -1,0 +1,148 @@
+// The room client over an in-memory socket: no frame is lost to late handlers, clocks with a
+// large skew still fire on the server's instant, and drops reconnect with backoff.
+import { describe, expect, it } from "vitest";
+import { RoomClient, type SocketLike } from "./room-client.ts";
+import type { ServerMessage } from "./protocol.ts";
+
+const realNow = () => performance.timeOrigin + performance.now();
+
+/** A socket whose "server" answers pings with the real time and lets the test push frames. */
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: any[] = [];
+  private listeners: Record<string, Array<(e: any) => void>> = {};
+  constructor(private readonly autoWelcome = true) {
+    queueMicrotask(() => {
+      this.readyState = 1;
+      this.fire("open", {});
+    });
+  }
+  addEventListener(type: string, fn: (e: any) => void) {
+    (this.listeners[type] ??= []).push(fn);
+  }
+  fire(type: string, e: unknown) {
+    for (const fn of this.listeners[type] ?? []) fn(e);
+  }
+  push(msg: ServerMessage) {
+    this.fire("message", { data: JSON.stringify(msg) });
+  }
+  send(data: string) {
+    const m = JSON.parse(data);
+    this.sent.push(m);
+    if (m.type === "join" && this.autoWelcome)
+      setTimeout(
+        () =>
+          this.push({
+            type: "welcome",
+            v: 1,
+            memberId: "m1",
+            uploadToken: "t",
+            room: { roomId: "r", title: "", state: "waiting", members: 1, photos: 0 },
+          }),
+        1,
+      );
+    if (m.type === "ping")
+      setTimeout(() => this.push({ type: "pong", id: m.id, t0: m.t0, ts: Math.floor(realNow()) }), 1);
+  }
+  close(code = 1000) {
+    this.readyState = 3;
+    queueMicrotask(() => this.fire("close", { code }));
+  }
+}
+
+describe("RoomClient", () => {
+  it("replays welcome and shoot to handlers set up after they arrived", async () => {
+    const sockets: FakeSocket[] = [];
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => (sockets.push(new FakeSocket()), sockets[0]!),
+      clientId: "c1",
+      name: "A",
+      reconnect: false,
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    sockets[0]!.push({ type: "shoot", shotId: "s1", at: Date.now() + 60_000 });
+    const seen: string[] = [];
+    c.on("welcome", (w) => seen.push(`welcome:${w.memberId}`));
+    c.on("shoot", (s) => seen.push(`shoot:${s.shotId}`));
+    expect(seen).toEqual(["welcome:m1", "shoot:s1"]);
+    c.close();
+  });
+
+  it("fires on the server's instant although its own clock is an hour off", async () => {
+    const theta = 3_600_000 + 0.37;
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => new FakeSocket(),
+      clientId: "c1",
+      name: "A",
+      now: () => realNow() - theta,
+      syncProbes: 16,
+      reconnect: false,
+    });
+    const est = await c.once("sync");
+    expect(Math.abs(est.offset - theta)).toBeLessThanOrEqual(est.error + 1e-6);
+    const at = Math.floor(realNow()) + 80;
+    const fired = c.once("fire");
+    (c as unknown as { onFrame(raw: string): void }).onFrame(JSON.stringify({ type: "shoot", shotId: "s2", at }));
+    const f = await fired;
+    const trueFire = realNow();
+    expect(f.late).toBe(false);
+    expect(f.fireError).toBeGreaterThanOrEqual(0);
+    // The real instant it fired is within the stated bound of `at`, plus scheduling slack.
+    expect(Math.abs(trueFire - at)).toBeLessThan(est.error + 25);
+    c.close();
+  });
+
+  it("reports a shoot that arrives after its instant as late and fires at once", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    await c.once("sync");
+    socket.push({ type: "shoot", shotId: "s3", at: Date.now() - 500 });
+    const f = await c.once("fire");
+    expect(f.late).toBe(true);
+    const fired = socket.sent.find((m) => m.type === "fired");
+    expect(fired).toMatchObject({ shotId: "s3", late: true });
+    c.close();
+  });
+
+  it("reconnects after a drop with a jittered backoff and rejoins with the same clientId", async () => {
+    const sockets: FakeSocket[] = [];
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => {
+        sockets.push(new FakeSocket());
+        return sockets[sockets.length - 1]!;
+      },
+      clientId: "stable-id",
+      name: "A",
+      random: () => 0.5,
+      reconnect: { baseMs: 10, maxMs: 100 },
+    });
+    await c.once("sync");
+    c.drop();
+    await c.once("status", (s) => s.connected && sockets.length === 2);
+    const joins = sockets.flatMap((s) => s.sent.filter((m) => m.type === "join"));
+    expect(joins.map((j) => j.clientId)).toEqual(["stable-id", "stable-id"]);
+    c.close();
+  });
+
+  it("does not reconnect after a version mismatch close", async () => {
+    let made = 0;
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => {
+        made++;
+        return new FakeSocket(false);
+      },
+      clientId: "c",
+      name: "A",
+      reconnect: { baseMs: 1, maxMs: 1 },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    (c as unknown as { socket: FakeSocket }).socket.close(4000);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(made).toBe(1);
+    c.close();
+  });
+});

@@ -1,0 +1,311 @@
+// The room client: joins a room over any WebSocket-like object, syncs its clock, fires on `shoot`,
+// and reconnects with backoff + jitter. Used as-is by the web app, the tests and the k6 load test.
+import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
+import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
+import {
+  CloseCode,
+  PROTOCOL_VERSION,
+  asServerMessage,
+  parseFrame,
+  type ClientMessage,
+  type ErrorMessage,
+  type MembersMessage,
+  type MissedMessage,
+  type PhotosMessage,
+  type Role,
+  type ShootMessage,
+  type ShotDoneMessage,
+  type WelcomeMessage,
+} from "./protocol.ts";
+
+/** The part of the WebSocket API the client needs: browsers, `ws`, and k6/websockets all have it. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "message" | "close" | "error", fn: (ev: any) => void): void;
+}
+
+export type FireEvent = {
+  shotId: string;
+  at: number;
+  /** Fired instant in server ms, by this client's estimate. */
+  firedAt: number;
+  /** firedAt − at: how late the scheduler fired (ms). */
+  fireError: number;
+  late: boolean;
+  estimate: ClockEstimate;
+};
+
+export type RoomClientEvents = {
+  welcome: WelcomeMessage;
+  members: MembersMessage;
+  photos: PhotosMessage;
+  shoot: ShootMessage;
+  missed: MissedMessage;
+  "shot-done": ShotDoneMessage;
+  error: ErrorMessage;
+  sync: ClockEstimate;
+  fire: FireEvent;
+  status: { connected: boolean; attempt: number; closeCode?: number };
+};
+
+export type RoomClientOptions = {
+  /** ws:// or wss:// URL of GET /api/rooms/:roomId/ws. */
+  url: string;
+  connect: (url: string) => SocketLike;
+  clientId: string;
+  name: string;
+  role?: Role;
+  /** The client's clock, ms. Defaults to the monotonic timeline (timeOrigin + performance.now()). */
+  now?: () => number;
+  timers?: Timers;
+  random?: () => number;
+  /** Probes per sync round (16–32 recommended). */
+  syncProbes?: number;
+  /** Re-sync a small round this often, ms (0 = never). */
+  resyncMs?: number;
+  reconnect?: { baseMs: number; maxMs: number } | false;
+};
+
+/** Events whose latest value is replayed to a handler that subscribes after it arrived. This is
+ *  what keeps a frame that lands before the app set up its handlers from being lost. */
+const STICKY = new Set<keyof RoomClientEvents>(["welcome", "members", "photos", "shoot", "fire", "sync", "status"]);
+const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom]);
+const MAX_PROBES = 64;
+
+export function defaultNow(): () => number {
+  const perf = (globalThis as { performance?: { timeOrigin: number; now(): number } }).performance;
+  return perf && typeof perf.timeOrigin === "number" ? () => perf.timeOrigin + perf.now() : () => Date.now();
+}
+
+export class RoomClient {
+  memberId: string | null = null;
+  uploadToken: string | null = null;
+  estimate: ClockEstimate | null = null;
+  readonly now: () => number;
+  private readonly o: RoomClientOptions;
+  private readonly timers: Timers;
+  private readonly handlers = new Map<keyof RoomClientEvents, Set<(e: any) => void>>();
+  private readonly last = new Map<keyof RoomClientEvents, unknown>();
+  private socket: SocketLike | null = null;
+  private closed = false;
+  private attempt = 0;
+  private probes: Probe[] = [];
+  private round: Probe[] = [];
+  private pingId = 0;
+  private syncing = false;
+  private syncTimer: unknown = null;
+  private reconnectTimer: unknown = null;
+  private readonly shots = new Map<string, () => void>();
+  private pendingShoot: ShootMessage | null = null;
+  /** `fired` reports made while disconnected, re-sent after the next welcome. */
+  private unsent: ClientMessage[] = [];
+
+  constructor(options: RoomClientOptions) {
+    this.o = options;
+    this.now = options.now ?? defaultNow();
+    this.timers = options.timers ?? defaultTimers();
+    this.open();
+  }
+
+  /** Subscribes; sticky events already received are replayed at once. Returns an unsubscribe. */
+  on<K extends keyof RoomClientEvents>(type: K, fn: (e: RoomClientEvents[K]) => void): () => void {
+    let set = this.handlers.get(type);
+    if (!set) this.handlers.set(type, (set = new Set()));
+    set.add(fn);
+    if (STICKY.has(type) && this.last.has(type)) fn(this.last.get(type) as RoomClientEvents[K]);
+    return () => set.delete(fn);
+  }
+
+  /** Resolves with the next (or already received sticky) event of a type. */
+  once<K extends keyof RoomClientEvents>(type: K, pred: (e: RoomClientEvents[K]) => boolean = () => true) {
+    return new Promise<RoomClientEvents[K]>((resolve) => {
+      const off = this.on(type, (e) => {
+        if (!pred(e)) return;
+        queueMicrotask(() => off());
+        resolve(e);
+      });
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket !== null && this.socket.readyState === 1 && this.memberId !== null;
+  }
+
+  send(msg: ClientMessage): boolean {
+    if (!this.socket || this.socket.readyState !== 1) return false;
+    this.socket.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /** Leaves for good: no reconnect, scheduled fires cancelled. */
+  close(code: number = CloseCode.Normal): void {
+    this.closed = true;
+    for (const cancel of this.shots.values()) cancel();
+    this.clearTimer("syncTimer");
+    this.clearTimer("reconnectTimer");
+    this.socket?.close(code, "bye");
+  }
+
+  /** Drops the connection as a network failure would; the client reconnects by itself. */
+  drop(): void {
+    this.socket?.close(CloseCode.GoingAway, "drop");
+  }
+
+  private emit<K extends keyof RoomClientEvents>(type: K, e: RoomClientEvents[K]): void {
+    if (STICKY.has(type)) this.last.set(type, e);
+    for (const fn of this.handlers.get(type) ?? []) fn(e);
+  }
+
+  private clearTimer(k: "syncTimer" | "reconnectTimer") {
+    if (this[k] !== null) this.timers.clearTimeout(this[k]);
+    this[k] = null;
+  }
+
+  private open(): void {
+    // Handlers are attached in the same tick the socket is made, before any frame can arrive.
+    const ws = this.o.connect(this.o.url);
+    this.socket = ws;
+    ws.addEventListener("open", () => {
+      this.send({ type: "join", v: PROTOCOL_VERSION, clientId: this.o.clientId, name: this.o.name, role: this.o.role });
+    });
+    ws.addEventListener("message", (ev: { data: unknown }) => {
+      if (this.socket === ws && typeof ev.data === "string") this.onFrame(ev.data);
+    });
+    ws.addEventListener("close", (ev: { code?: number }) => this.onClose(ws, ev?.code ?? 1006));
+    ws.addEventListener("error", () => {
+      /* a close event always follows */
+    });
+  }
+
+  private onClose(ws: SocketLike, code: number): void {
+    if (this.socket !== ws) return;
+    this.socket = null;
+    this.memberId = null;
+    this.syncing = false;
+    this.clearTimer("syncTimer");
+    this.emit("status", { connected: false, attempt: this.attempt, closeCode: code });
+    if (this.closed || this.o.reconnect === false || FATAL_CLOSES.has(code)) return;
+    const { baseMs, maxMs } = this.o.reconnect ?? { baseMs: 250, maxMs: 10_000 };
+    // Jitter spreads a room's reconnects after a server restart instead of a thundering herd.
+    const delay = Math.min(maxMs, baseMs * 2 ** this.attempt) * (0.5 + (this.o.random ?? Math.random)());
+    this.attempt++;
+    this.reconnectTimer = this.timers.setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.closed) this.open();
+    }, delay);
+  }
+
+  private onFrame(raw: string): void {
+    const t3 = this.now();
+    const obj = parseFrame(raw);
+    const msg = obj && asServerMessage(obj);
+    if (!msg) return;
+    switch (msg.type) {
+      case "pong":
+        return this.onPong({ t0: msg.t0, ts: msg.ts, t3 });
+      case "welcome":
+        this.memberId = msg.memberId;
+        this.uploadToken = msg.uploadToken;
+        this.attempt = 0;
+        this.emit("welcome", msg);
+        this.emit("members", { type: "members", count: msg.room.members });
+        this.emit("status", { connected: true, attempt: 0 });
+        for (const m of this.unsent.splice(0)) this.send(m);
+        return this.startSync(this.o.syncProbes ?? 16);
+      case "shoot":
+        this.emit("shoot", msg);
+        return this.schedule(msg);
+      case "members":
+      case "photos":
+      case "missed":
+      case "shot-done":
+      case "error":
+        return this.emit(msg.type, msg as never);
+    }
+  }
+
+  private startSync(count: number): void {
+    if (this.syncing) return;
+    this.syncing = true;
+    this.round = [];
+    let sent = 0;
+    const next = () => {
+      this.syncTimer = null;
+      if (!this.syncing) return;
+      if (sent >= count) return this.finishSync();
+      sent++;
+      const last = this.probes[this.probes.length - 1];
+      const rtt = last ? Math.round(last.t3 - last.t0) : undefined;
+      this.send({ type: "ping", id: ++this.pingId, t0: this.now(), ...(rtt === undefined ? {} : { rtt }) });
+    };
+    this.nextProbe = next;
+    next();
+  }
+
+  private nextProbe: () => void = () => {};
+
+  private onPong(p: Probe): void {
+    this.round.push(p);
+    this.probes.push(p);
+    if (this.probes.length > MAX_PROBES) this.probes.shift();
+    if (this.syncing) this.syncTimer = this.timers.setTimeout(this.nextProbe, 5);
+  }
+
+  private finishSync(): void {
+    this.syncing = false;
+    let est = estimateOffset(this.probes);
+    if (est && !est.intersected) {
+      // Old probes contradict new ones: the client clock jumped. Keep only the latest round.
+      this.probes = [...this.round];
+      est = estimateOffset(this.probes);
+    }
+    if (!est) return;
+    this.estimate = est;
+    this.emit("sync", est);
+    const resync = this.o.resyncMs ?? 0;
+    if (resync > 0) this.syncTimer = this.timers.setTimeout(() => this.startSync(8), resync);
+    const pending = this.pendingShoot;
+    this.pendingShoot = null;
+    if (pending) this.schedule(pending);
+  }
+
+  private schedule(shoot: ShootMessage): void {
+    if (this.shots.has(shoot.shotId)) return;
+    const est = this.estimate;
+    if (!est) {
+      this.pendingShoot = shoot;
+      return;
+    }
+    const target = localInstant(shoot.at, est);
+    const late = target < this.now();
+    this.shots.set(
+      shoot.shotId,
+      fireAt(target, this.now, () => this.fire(shoot, est, late), this.timers),
+    );
+  }
+
+  /** Kept tiny: it runs in the very millisecond of the shot, one after another on a shared loop. */
+  private fire(shoot: ShootMessage, est: ClockEstimate, late: boolean): void {
+    const firedAt = this.now() + est.offset;
+    const e: FireEvent = {
+      shotId: shoot.shotId,
+      at: shoot.at,
+      firedAt,
+      fireError: firedAt - shoot.at,
+      late,
+      estimate: est,
+    };
+    this.emit("fire", e);
+    const report: ClientMessage = {
+      type: "fired",
+      shotId: shoot.shotId,
+      firedAt,
+      offset: est.offset,
+      error: est.error,
+      late,
+    };
+    if (!this.connected || !this.send(report)) this.unsent.push(report);
+  }
+}

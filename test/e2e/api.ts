@@ -1,0 +1,112 @@
+// A small HTTP client for the black-box tests: login, rooms, shoot, upload, list, download.
+import { readFileSync } from "node:fs";
+import WebSocket from "ws";
+import { RoomClient, type RoomClientOptions, type SocketLike } from "../../shared/room-client.ts";
+import type { PhotoPage } from "../../shared/protocol.ts";
+
+export const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}`, import.meta.url)));
+
+export class Api {
+  constructor(readonly base: string) {}
+
+  async json<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
+    const r = await fetch(this.base + path, init);
+    const text = await r.text();
+    return { status: r.status, body: (text ? JSON.parse(text) : null) as T, headers: r.headers };
+  }
+
+  async login(name = "Organiser"): Promise<{ token: string; userId: string }> {
+    const r = await this.json("/api/login", { method: "POST", body: JSON.stringify({ name }) });
+    if (r.status !== 200) throw new Error(`login: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  async createRoom(token: string, title = "Test room"): Promise<{ roomId: string; joinUrl: string }> {
+    const r = await this.json("/api/rooms", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ title }),
+    });
+    if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  shoot(roomId: string, token: string) {
+    return this.json<{ shotId: string; at: number }>(`/api/rooms/${roomId}/shoot`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+    });
+  }
+
+  upload(
+    roomId: string,
+    uploadToken: string,
+    files: { photo?: Uint8Array; thumb?: Uint8Array; tile?: Uint8Array; shotId?: string; type?: string },
+  ) {
+    const form = new FormData();
+    if (files.photo) form.set("photo", new Blob([files.photo], { type: files.type ?? "image/jpeg" }), "photo.jpg");
+    if (files.thumb) form.set("thumb", new Blob([files.thumb], { type: "image/jpeg" }), "thumb.jpg");
+    if (files.tile) form.set("tile", new Blob([files.tile], { type: "image/jpeg" }), "tile.jpg");
+    if (files.shotId) form.set("shotId", files.shotId);
+    return this.json<{ photoId: string; url: string; thumbUrl: string | null }>(`/api/rooms/${roomId}/photos`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${uploadToken}` },
+      body: form,
+    });
+  }
+
+  async listAll(roomId: string, shotId?: string): Promise<PhotoPage["photos"]> {
+    const out: PhotoPage["photos"] = [];
+    let cursor: string | undefined;
+    do {
+      const q = new URLSearchParams({
+        limit: "100",
+        ...(shotId ? { shot: shotId } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      const r = await this.json<PhotoPage>(`/api/rooms/${roomId}/photos?${q}`);
+      if (r.status !== 200) throw new Error(`list: ${r.status} ${JSON.stringify(r.body)}`);
+      out.push(...r.body.photos);
+      cursor = r.body.next;
+    } while (cursor);
+    return out;
+  }
+
+  async download(path: string): Promise<Uint8Array> {
+    const r = await fetch(this.base + path);
+    if (r.status !== 200) throw new Error(`download ${path}: ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  }
+
+  wsUrl(roomId: string): string {
+    return `${this.base.replace(/^http/, "ws")}/api/rooms/${roomId}/ws`;
+  }
+
+  client(roomId: string, o: Partial<RoomClientOptions> & { clientId: string }): RoomClient {
+    return new RoomClient({
+      url: this.wsUrl(roomId),
+      connect: (u) => new WebSocket(u) as unknown as SocketLike,
+      name: o.clientId,
+      ...o,
+    });
+  }
+}
+
+/** Resolves with the first frame matching pred, or rejects after timeoutMs. */
+export function waitForMessage<T = any>(ws: WebSocket, pred: (m: any) => boolean, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      ws.off("message", on);
+      reject(new Error("timed out waiting for a frame"));
+    }, timeoutMs);
+    const on = (data: WebSocket.RawData) => {
+      const m = JSON.parse(String(data));
+      if (pred(m)) {
+        clearTimeout(t);
+        ws.off("message", on);
+        resolve(m);
+      }
+    };
+    ws.on("message", on);
+  });
+}

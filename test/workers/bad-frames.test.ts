@@ -1,0 +1,51 @@
+// Bad WebSocket input gets an error frame or a close code, and the room keeps serving everyone else.
+import { describe, expect, it } from "vitest";
+import { createRoom, join, login, openSocket } from "./helpers.ts";
+
+describe("bad frames", () => {
+  it("answer malformed JSON, unknown types, bad fields and frames before join with error frames", async () => {
+    const roomId = await createRoom(await login());
+    const s = await openSocket(roomId);
+    s.send("{not json");
+    expect(await s.next((m) => m.type === "error")).toMatchObject({ code: "bad_json" });
+    s.send({ type: "teleport" });
+    expect(await s.next((m) => m.code === "unknown_type")).toBeTruthy();
+    s.send({ type: "join", v: 1, clientId: "../../x", name: "x" });
+    expect(await s.next((m) => m.code === "bad_message")).toBeTruthy();
+    s.send({ type: "fired", shotId: "s", firedAt: 1, offset: 0, error: 1 });
+    expect(await s.next((m) => m.code === "not_joined")).toBeTruthy();
+    s.send({ type: "ping", id: "x", t0: 1 });
+    expect(await s.next((m) => m.code === "bad_message" && /ping/.test(m.message))).toBeTruthy();
+  });
+
+  it("close a socket that speaks another protocol version with 4000", async () => {
+    const roomId = await createRoom(await login());
+    const s = await openSocket(roomId);
+    s.send({ type: "join", v: 99, clientId: "c", name: "c" });
+    expect(await s.next((m) => m.type === "error")).toMatchObject({ code: "version_mismatch" });
+    expect((await s.closed).code).toBe(4000);
+  });
+
+  it("close a socket that sends an oversize frame with 1009, while others keep working", async () => {
+    const roomId = await createRoom(await login());
+    const good = await join(roomId, "good");
+    const bad = await openSocket(roomId);
+    bad.send("x".repeat(5000));
+    expect((await bad.closed).code).toBe(1009);
+    good.send({ type: "ping", id: 7, t0: 1 });
+    expect(await good.next((m) => m.type === "pong" && m.id === 7)).toBeTruthy();
+  });
+
+  it("rate-limit a flooding socket per connection, then close it, without touching its neighbours", async () => {
+    const roomId = await createRoom(await login());
+    const neighbour = await join(roomId, "neighbour");
+    const flood = await join(roomId, "flood");
+    for (let i = 0; i < 300; i++) flood.send({ type: "ping", id: i, t0: i });
+    expect(await flood.next((m) => m.code === "rate_limited")).toBeTruthy();
+    expect((await flood.closed).code).toBe(4001);
+    const pongs = flood.frames.filter((m) => m.type === "pong").length;
+    expect(pongs).toBeLessThan(300);
+    neighbour.send({ type: "ping", id: 1, t0: 1 });
+    expect(await neighbour.next((m) => m.type === "pong")).toBeTruthy();
+  });
+});

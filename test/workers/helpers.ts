@@ -1,0 +1,106 @@
+// Helpers for tests inside workerd: HTTP through the Worker, sockets to rooms, generated images.
+import { exports } from "cloudflare:workers";
+import { PhotonImage } from "@cf-wasm/photon";
+
+export const BASE = "http://simulshot.test";
+
+export async function call<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const r = await exports.default.fetch(new Request(BASE + path, init));
+  const text = await r.text();
+  return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function login(name = "Owner"): Promise<string> {
+  return (await call<{ token: string }>("/api/login", { method: "POST", body: JSON.stringify({ name }) })).body.token;
+}
+
+export async function createRoom(token: string): Promise<string> {
+  const r = await call<{ roomId: string }>("/api/rooms", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}` },
+    body: "{}",
+  });
+  if (r.status !== 201) throw new Error(JSON.stringify(r));
+  return r.body.roomId;
+}
+
+export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export type TestSocket = {
+  ws: WebSocket;
+  frames: any[];
+  closed: Promise<{ code: number; reason: string }>;
+  next(pred: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  send(m: unknown): void;
+};
+
+export async function openSocket(roomId: string): Promise<TestSocket> {
+  const res = await exports.default.fetch(
+    new Request(`${BASE}/api/rooms/${roomId}/ws`, { headers: { Upgrade: "websocket" } }),
+  );
+  if (!res.webSocket) throw new Error(`no socket: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket;
+  ws.accept();
+  const frames: any[] = [];
+  const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+  ws.addEventListener("message", (e) => {
+    const m = JSON.parse(e.data as string);
+    frames.push(m);
+    for (const w of waiters.slice()) {
+      if (!w.pred(m)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+  );
+  return {
+    ws,
+    frames,
+    closed,
+    send: (m) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
+    next(pred, timeoutMs = 5000) {
+      const seen = frames.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve };
+        waiters.push(w);
+        setTimeout(() => {
+          const i = waiters.indexOf(w);
+          if (i < 0) return;
+          waiters.splice(i, 1);
+          reject(new Error(`timed out; frames: ${JSON.stringify(frames.slice(-5))}`));
+        }, timeoutMs);
+      });
+    },
+  };
+}
+
+export async function join(roomId: string, clientId: string, role?: "guest" | "viewer") {
+  const s = await openSocket(roomId);
+  s.send({ type: "join", v: 1, clientId, name: clientId, ...(role ? { role } : {}) });
+  const welcome = await s.next((m) => m.type === "welcome");
+  return { ...s, welcome };
+}
+
+/** A real JPEG of the given size and colour, encoded with photon. */
+export function jpeg(w: number, h: number, rgb: [number, number, number] = [200, 40, 40]): Uint8Array {
+  const px = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) px.set([rgb[0], (rgb[1] + i) & 255, rgb[2], 255], i * 4);
+  const img = new PhotonImage(px, w, h);
+  try {
+    return img.get_bytes_jpeg(85);
+  } finally {
+    img.free();
+  }
+}
+
+export function uploadForm(files: Record<string, Uint8Array | string>): FormData {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(files)) {
+    if (typeof v === "string") f.set(k, v);
+    else f.set(k, new Blob([v], { type: "image/jpeg" }), `${k}.jpg`);
+  }
+  return f;
+}

@@ -1,0 +1,120 @@
+// The Room object inside workerd: the whole flow, persistence across a fresh instance, owner-only
+// shoot, idempotent upload, unknown rooms and deadlines.
+import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { auth, call, createRoom, join, jpeg, login, openSocket, uploadForm } from "./helpers.ts";
+
+async function upload(roomId: string, uploadToken: string, files: Record<string, Uint8Array | string>) {
+  return call(`/api/rooms/${roomId}/photos`, { method: "POST", headers: auth(uploadToken), body: uploadForm(files) });
+}
+
+describe("a room", () => {
+  it("runs create → join → shoot → upload → list → download", async () => {
+    const token = await login();
+    const roomId = await createRoom(token);
+    const a = await join(roomId, "client-a");
+    const b = await join(roomId, "client-b");
+    expect(a.welcome.uploadToken).toBeTruthy();
+    await a.next((m) => m.type === "members" && m.count === 2);
+
+    a.send({ type: "ping", id: 1, t0: 123 });
+    const pong = await a.next((m) => m.type === "pong");
+    expect(pong).toMatchObject({ id: 1, t0: 123 });
+    expect(pong.ts).toBeTypeOf("number");
+
+    const shot = await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
+    expect(shot.status).toBe(202);
+    const shoot = await b.next((m) => m.type === "shoot");
+    expect(shoot).toEqual({ type: "shoot", shotId: shot.body.shotId, at: shot.body.at });
+
+    const photo = jpeg(64, 48);
+    const up = await upload(roomId, a.welcome.uploadToken, { photo, shotId: shoot.shotId });
+    expect(up.status).toBe(201);
+    expect(up.body.url).toMatch(/^\/api\/rooms\/.+\/files\/[0-9a-f]{64}\.jpg$/);
+    expect(up.body.thumbUrl).toBeTruthy(); // small photos get a server-made thumb
+
+    const list = await call(`/api/rooms/${roomId}/photos?shot=${shoot.shotId}`);
+    expect(list.body.photos).toHaveLength(1);
+    expect(list.body.photos[0]).toMatchObject({
+      memberId: a.welcome.memberId,
+      name: "client-a",
+      bytes: photo.byteLength,
+    });
+    const { exports } = await import("cloudflare:workers");
+    const file = await exports.default.fetch(new Request(`http://simulshot.test${up.body.url}`));
+    expect(file.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(photo);
+    await a.next((m) => m.type === "photos" && m.count === 1);
+  });
+
+  it("keeps its members, shots and photos in a fresh object instance", async () => {
+    const token = await login();
+    const roomId = await createRoom(token);
+    const a = await join(roomId, "persist-a");
+    const shot = await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
+    expect((await upload(roomId, a.welcome.uploadToken, { photo: jpeg(32, 32) })).status).toBe(201);
+    await abortAllDurableObjects();
+    const after = await call(`/api/rooms/${roomId}`);
+    expect(after.body).toMatchObject({
+      roomId,
+      photos: 1,
+      shot: { shotId: shot.body.shotId, expected: 1, uploaded: 1 },
+    });
+    // The same clientId resumes the same membership.
+    const again = await join(roomId, "persist-a");
+    expect(again.welcome.memberId).toBe(a.welcome.memberId);
+  });
+
+  it("lets only the owner shoot, and an owner who shoots twice gets one shot", async () => {
+    const owner = await login();
+    const other = await login("Mallory");
+    const roomId = await createRoom(owner);
+    const denied = await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(other) });
+    expect(denied).toMatchObject({ status: 403, body: { error: { code: "not_owner" } } });
+    const anon = await call(`/api/rooms/${roomId}/shoot`, { method: "POST" });
+    expect(anon.status).toBe(401);
+    const [s1, s2] = await Promise.all(
+      [1, 2].map(() => call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(owner) })),
+    );
+    expect(s1!.body.shotId).toBe(s2!.body.shotId);
+  });
+
+  it("stores a re-uploaded photo once", async () => {
+    const token = await login();
+    const roomId = await createRoom(token);
+    const a = await join(roomId, "dup-a");
+    await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
+    const photo = jpeg(40, 30);
+    const first = await upload(roomId, a.welcome.uploadToken, { photo });
+    const second = await upload(roomId, a.welcome.uploadToken, { photo: jpeg(40, 30, [1, 2, 3]) });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body.photoId).toBe(first.body.photoId);
+    expect((await call(`/api/rooms/${roomId}/photos`)).body.photos).toHaveLength(1);
+  });
+
+  it("answers 404 for unknown rooms over HTTP and WebSocket", async () => {
+    expect(await call("/api/rooms/AAAAAAAAAAAAAAAAAAAAAA")).toMatchObject({
+      status: 404,
+      body: { error: { code: "room_not_found" } },
+    });
+    expect((await call("/api/rooms/..%2F..%2Fetc")).status).toBe(404);
+    await expect(openSocket("BBBBBBBBBBBBBBBBBBBBBB")).rejects.toThrow(/404/);
+  });
+
+  it("completes a shot at its deadline without a member who never uploads", async () => {
+    const token = await login();
+    const roomId = await createRoom(token);
+    const a = await join(roomId, "dl-a");
+    const b = await join(roomId, "dl-b");
+    await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
+    expect((await upload(roomId, a.welcome.uploadToken, { photo: jpeg(16, 16) })).status).toBe(201);
+    // SHOT_WINDOW_MS is 2000 in tests: wait past at + window, then run the alarm.
+    const room = (await call(`/api/rooms/${roomId}`)).body;
+    await new Promise((r) => setTimeout(r, Math.max(0, room.shot.deadline - Date.now() + 50)));
+    await runDurableObjectAlarm(env.ROOMS.get(env.ROOMS.idFromName(roomId)));
+    expect(await a.next((m) => m.type === "shot-done")).toMatchObject({ uploaded: 1, missing: 1 });
+    const late = await upload(roomId, b.welcome.uploadToken, { photo: jpeg(16, 16) });
+    expect(late).toMatchObject({ status: 409, body: { error: { code: "shot_closed" } } });
+  });
+});

@@ -1,0 +1,40 @@
+// Three suites: pure logic on Node, the room and routes inside workerd (vitest-pool-workers),
+// and the whole product end to end over real sockets against the server `npm start` runs.
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["shared/**/*.test.ts", "worker/**/*.test.ts", "loadtest/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["worker/**/*.workers.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // A short upload window so deadline tests run fast.
+            miniflare: { bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret" } },
+          }),
+        ],
+        test: { name: "workers", include: ["test/workers/**/*.test.ts", "worker/**/*.workers.test.ts"] },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,28 @@
+// POST /api/login: an organiser gets a signed bearer token (no accounts: the token is the identity).
+import { Hono } from "hono";
+import { LIMITS } from "../../shared/protocol.ts";
+import { bearer, jsonBody, type AppContext, type AppEnv } from "../app-env.ts";
+import { HttpError } from "../http-error.ts";
+import { randomId, signToken, verifyToken, type LoginClaims } from "./token.ts";
+
+export const LOGIN_TTL_MS = 7 * 24 * 3600_000;
+
+export const authRoutes = new Hono<AppEnv>().post("/login", async (c) => {
+  const body = await jsonBody(c);
+  const name = typeof body.name === "string" ? body.name.trim() : "";
+  if (!name || name.length > LIMITS.maxNameLength)
+    throw new HttpError(400, "bad_name", `name must be 1–${LIMITS.maxNameLength} characters`);
+  const { organizerKey, authSecret } = c.var.platform;
+  if (organizerKey && body.key !== organizerKey)
+    throw new HttpError(403, "bad_key", "a valid organiser key is required");
+  const userId = randomId();
+  const token = await signToken({ k: "login", sub: userId, name, exp: Date.now() + LOGIN_TTL_MS }, authSecret);
+  return c.json({ token, userId });
+});
+
+/** The logged-in organiser, from the bearer login token. */
+export async function requireUser(c: AppContext): Promise<LoginClaims> {
+  const claims = await verifyToken(bearer(c), "login", c.var.platform.authSecret);
+  if (!claims) throw new HttpError(401, "bad_token", "login token is invalid or expired");
+  return claims;
+}

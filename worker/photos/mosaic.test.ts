@@ -1,0 +1,121 @@
+// Tests for the mosaic compositor: grid shape, row-by-row pasting, and the composed JPEG's pixels
+// (each tile's colour at its centre, background in empty slots), within JPEG's tolerance.
+import { PhotonImage } from "@cf-wasm/photon";
+import { describe, expect, it } from "vitest";
+import { sniffImage } from "./image-check.ts";
+import { MOSAIC_PAGE_TILES, composeMosaic, mosaicGrid, pasteTile } from "./mosaic.ts";
+
+type Rgb = [number, number, number];
+
+function solidTile(colour: Rgb, size = 64): Uint8Array {
+  const tile = new Uint8Array(size * size * 4);
+  for (let i = 0; i < size * size; i++) tile.set([...colour, 255], i * 4);
+  return tile;
+}
+
+/** Decodes a JPEG to { width, height, rgb(x, y) }. */
+function decode(jpeg: Uint8Array) {
+  const image = PhotonImage.new_from_byteslice(jpeg);
+  const width = image.get_width();
+  const height = image.get_height();
+  const rgba = image.get_raw_pixels();
+  image.free();
+  const rgb = (x: number, y: number) => [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 3)];
+  return { width, height, rgb };
+}
+
+const expectClose = (actual: number[], expected: Rgb, tolerance = 12) =>
+  actual.forEach((v, i) =>
+    expect(Math.abs(v - expected[i]!), `channel ${i}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance),
+  );
+
+describe("mosaicGrid", () => {
+  it("lays tiles out near-square with cols = ceil(sqrt(n))", () => {
+    const grids = [0, 1, 2, 4, 5, 9, 10, 1000, 1024].map((n) => [n, mosaicGrid(n)]);
+    expect(grids).toEqual([
+      [0, { cols: 0, rows: 0 }],
+      [1, { cols: 1, rows: 1 }],
+      [2, { cols: 2, rows: 1 }],
+      [4, { cols: 2, rows: 2 }],
+      [5, { cols: 3, rows: 2 }],
+      [9, { cols: 3, rows: 3 }],
+      [10, { cols: 4, rows: 3 }],
+      [1000, { cols: 32, rows: 32 }],
+      [1024, { cols: 32, rows: 32 }],
+    ]);
+  });
+});
+
+describe("pasteTile", () => {
+  it("copies a tile row by row into its slot and leaves the rest of the canvas alone", () => {
+    const canvas = new Uint8Array(2 * 2 * 2 * 2 * 4); // 2x2 slots of 2x2 px
+    const tile = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+    pasteTile(canvas, 2, 3, tile, 2);
+    const rowBytes = 4 * 4;
+    expect([...canvas.subarray(2 * rowBytes + 8, 2 * rowBytes + 16)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...canvas.subarray(3 * rowBytes + 8, 3 * rowBytes + 16)]).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
+    expect(canvas.reduce((sum, v) => sum + v, 0)).toBe((16 * 17) / 2);
+  });
+
+  it("refuses a tile of the wrong size or a slot outside the canvas", () => {
+    const canvas = new Uint8Array(4 * 4 * 4);
+    expect(() => pasteTile(canvas, 2, 0, new Uint8Array(15), 2)).toThrow(RangeError);
+    expect(() => pasteTile(canvas, 2, 4, new Uint8Array(16), 2)).toThrow(RangeError);
+    expect(() => pasteTile(canvas, 2, -1, new Uint8Array(16), 2)).toThrow(RangeError);
+  });
+});
+
+describe("composeMosaic", () => {
+  const colours: Rgb[] = [
+    [220, 30, 30],
+    [30, 200, 40],
+    [40, 60, 220],
+    [240, 220, 40],
+    [200, 40, 200],
+  ];
+
+  it("puts each tile's colour at its slot and the background in empty slots", () => {
+    const background: Rgb = [90, 90, 90];
+    // 5 tiles and one null slot: 6 entries in a 3x2 grid.
+    const tiles = [solidTile(colours[0]!), solidTile(colours[1]!), null, ...colours.slice(2).map((c) => solidTile(c))];
+    const jpeg = composeMosaic(tiles, { background });
+    expect(sniffImage(jpeg)).toEqual({ type: "image/jpeg", width: 192, height: 128 });
+    const { width, height, rgb } = decode(jpeg);
+    expect([width, height]).toEqual([192, 128]);
+    const centre = (slot: number) => rgb((slot % 3) * 64 + 32, Math.floor(slot / 3) * 64 + 32);
+    [0, 1, 3, 4, 5].forEach((slot, k) => expectClose(centre(slot), colours[k]!));
+    expectClose(centre(2), background);
+  });
+
+  it("fills the trailing slots of the last row with the background", () => {
+    const jpeg = composeMosaic(
+      colours.map((c) => solidTile(c)),
+      { background: [0, 0, 0] },
+    );
+    const { width, height, rgb } = decode(jpeg);
+    expect([width, height]).toEqual([192, 128]);
+    expectClose(rgb(2 * 64 + 32, 64 + 32), [0, 0, 0]);
+    expectClose(rgb(1 * 64 + 32, 64 + 32), colours[4]!);
+  });
+
+  it("honours another tile size", () => {
+    const jpeg = composeMosaic([solidTile(colours[0]!, 16), solidTile(colours[2]!, 16)], { tileSize: 16 });
+    expect(sniffImage(jpeg)).toMatchObject({ width: 32, height: 16 });
+    expectClose(decode(jpeg).rgb(24, 8), colours[2]!);
+  });
+
+  it("composes one background tile for an empty list", () => {
+    const { width, height, rgb } = decode(composeMosaic([]));
+    expect([width, height]).toEqual([64, 64]);
+    expectClose(rgb(32, 32), [255, 255, 255]);
+  });
+
+  it("composes a full page of 1024 tiles into a 2048x2048 JPEG", () => {
+    const tiles = Array.from({ length: MOSAIC_PAGE_TILES }, (_, i) => solidTile([i % 256, (i * 7) % 256, 128]));
+    expect(sniffImage(composeMosaic(tiles))).toMatchObject({ width: 2048, height: 2048 });
+  });
+
+  it("refuses more tiles than one page", () => {
+    expect(() => composeMosaic(Array.from({ length: MOSAIC_PAGE_TILES + 1 }, () => null))).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,109 @@
+// POST /api/rooms/:roomId/photos: checks the upload, writes the bytes to the blob store under
+// content-addressed keys, then hands the room only the small record. Never decodes a full-size photo.
+import { LIMITS } from "../../shared/protocol.ts";
+import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
+import { verifyToken } from "../auth/token.ts";
+import { HttpError, unwrap } from "../http-error.ts";
+import { extensionFor, looksComplete, sniffImage } from "./image-check.ts";
+import { SERVER_THUMB_MAX_PIXELS, decodeSmall, makeThumb, makeTile, validateTile } from "./thumbnail.ts";
+
+/** Client thumbs are at most 256 px on the long side. */
+const THUMB_MAX_PIXELS = 256 * 256;
+
+const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
+
+export const blobKey = (roomId: string, sha: string, ext: string) => `rooms/${roomId}/${sha}.${ext}`;
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function fileField(form: FormData, name: string, max: number): Promise<Uint8Array | null> {
+  const v = form.get(name);
+  if (v === null) return null;
+  if (typeof v === "string") throw new HttpError(400, "bad_form", `${name} must be a file`);
+  if (v.size > max) throw new HttpError(413, `${name}_too_large`, `${name} is larger than ${max} bytes`);
+  return new Uint8Array(await v.arrayBuffer());
+}
+
+export async function uploadPhoto(c: AppContext): Promise<Response> {
+  const roomId = roomIdParam(c);
+  const { platform } = c.var;
+  const claims = await verifyToken(bearer(c), "upload", platform.authSecret);
+  if (!claims) throw new HttpError(401, "bad_token", "upload token is invalid or expired");
+  if (claims.room !== roomId) throw new HttpError(403, "wrong_room", "this upload token belongs to another room");
+  if (Number(c.req.header("Content-Length") ?? 0) > MAX_BODY)
+    throw new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    throw new HttpError(400, "bad_form", "body must be multipart/form-data with a photo field");
+  }
+  const shotField = form.get("shotId");
+  const shotId = typeof shotField === "string" && shotField ? shotField : undefined;
+  const room = platform.room(roomId);
+  // Refuse early (wrong member, closed shot) before any byte is written.
+  const { shotId: shot } = unwrap(await room.checkUpload(claims.mem, shotId));
+
+  const photo = await fileField(form, "photo", LIMITS.maxPhotoBytes);
+  if (!photo) throw new HttpError(400, "missing_photo", "the photo field is required");
+  const info = sniffImage(photo);
+  if (!info) throw new HttpError(415, "not_an_image", "photo must be a JPEG, PNG or WebP image");
+  if (!looksComplete(photo, info.type)) throw new HttpError(400, "truncated_image", "photo is truncated");
+
+  let thumb = await fileField(form, "thumb", LIMITS.maxThumbBytes);
+  if (thumb) {
+    // Decoding the small thumb is how we know it is a real image; its pixels are not kept.
+    const t = decodeSmall(thumb, THUMB_MAX_PIXELS);
+    if (!t.ok) throw new HttpError(400, "bad_thumb", `thumb: ${t.message}`);
+    t.image.free();
+  } else if (info.width * info.height <= SERVER_THUMB_MAX_PIXELS) {
+    const t = makeThumb(photo, { maxSide: 256 });
+    thumb = t.ok ? t.jpeg : null;
+  }
+  const tileUpload = await fileField(form, "tile", LIMITS.maxTileBytes);
+  let tile: Uint8Array | null = null;
+  if (tileUpload) {
+    const t = validateTile(tileUpload);
+    if (!t) throw new HttpError(400, "bad_tile", "tile must be an image of at most 128×128 px");
+    tile = t;
+  } else if (thumb) {
+    const t = makeTile(thumb, 64);
+    tile = t.ok ? t.rgba : null;
+  }
+
+  const sha = await sha256(photo);
+  const key = blobKey(roomId, sha, extensionFor(info.type));
+  const writes: Array<Promise<void>> = [platform.blobs.put(key, photo, info.type)];
+  let thumbKey: string | null = null;
+  let tileKey: string | null = null;
+  if (thumb) {
+    thumbKey = blobKey(roomId, await sha256(thumb), "jpg");
+    writes.push(platform.blobs.put(thumbKey, thumb, "image/jpeg"));
+  }
+  if (tile) {
+    // Tiles are stored as raw 64×64 RGBA so the mosaic pastes them without decoding.
+    tileKey = blobKey(roomId, await sha256(tile), "rgba");
+    writes.push(platform.blobs.put(tileKey, tile, "application/octet-stream"));
+  }
+  await Promise.all(writes);
+
+  const r = unwrap(
+    await room.recordPhoto({
+      memberId: claims.mem,
+      shotId: shot,
+      key,
+      thumbKey,
+      tileKey,
+      type: info.type,
+      bytes: photo.byteLength,
+      width: info.width,
+      height: info.height,
+    }),
+  );
+  const { photoId, url, thumbUrl } = r.photo;
+  return c.json({ photoId, url, thumbUrl, created: r.created }, r.created ? 201 : 200);
+}

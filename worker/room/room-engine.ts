@@ -1,0 +1,207 @@
+// The rules of one room, written once for every runtime: joins, clock pings, shots, uploads.
+// Every state change runs synchronously to the end (SQLite calls are synchronous), so a room never
+// interleaves two changes: the runtime's one-event-at-a-time delivery is the only lock needed.
+import {
+  CloseCode,
+  ErrorCode,
+  LIMITS,
+  PROTOCOL_VERSION,
+  asFired,
+  asJoin,
+  asPing,
+  isClientType,
+  parseFrame,
+  type ErrorCode as ErrorCodeT,
+  type JoinMessage,
+  type RoomView,
+} from "../../shared/protocol.ts";
+import { fail } from "../http-error.ts";
+import type { PhotoInput, Result, ShotReport } from "../platform.ts";
+import type { Conn, RoomHost } from "./room-host.ts";
+import { Roster, createRosterSchema } from "./roster.ts";
+import { ShotBook } from "./shot-book.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+
+export type EngineConfig = {
+  /** Signs a member's upload token (async: Web Crypto). */
+  signUpload: (roomId: string, memberId: string) => Promise<string>;
+  /** How long after `at` uploads are accepted, ms. */
+  shotWindowMs: number;
+};
+
+export class RoomEngine {
+  readonly roster: Roster;
+  readonly shots: ShotBook;
+  private readonly limiter = new RateLimiter(LIMITS.framesPerSecond, LIMITS.frameBurst);
+
+  constructor(
+    private readonly host: RoomHost,
+    private readonly config: EngineConfig,
+  ) {
+    host.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+    createRosterSchema(host);
+    this.roster = new Roster(host, (key) => `/api/rooms/${this.roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`);
+    this.shots = new ShotBook(host, this.roster, config.shotWindowMs);
+  }
+
+  // ---- meta ----
+
+  private meta(k: string): string | null {
+    const [row] = this.host.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k);
+    return row ? row.v : null;
+  }
+  get roomId(): string {
+    return this.meta("roomId") ?? "";
+  }
+  get exists(): boolean {
+    return this.meta("roomId") !== null;
+  }
+  isOwner(userId: string): boolean {
+    return this.meta("ownerId") === userId;
+  }
+
+  create(input: { roomId: string; ownerId: string; title: string }): RoomView {
+    if (!this.exists) {
+      this.host.sql.transaction(() => {
+        for (const [k, v] of Object.entries({ ...input, createdAt: String(this.host.now()) }))
+          this.host.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);
+      });
+    }
+    return this.view()!;
+  }
+
+  view(): RoomView | null {
+    if (!this.exists) return null;
+    const shot = this.shots.latest();
+    return {
+      roomId: this.roomId,
+      title: this.meta("title") ?? "",
+      state: shot && shot.state === "pending" ? "shooting" : "waiting",
+      members: this.roster.connectedGuests().size,
+      photos: this.roster.photoCount(),
+      ...(shot ? { shot } : {}),
+    };
+  }
+
+  // ---- sockets ----
+
+  /** Handles one frame. `ts` is the server time stamped first thing on arrival (for pongs). */
+  onMessage(conn: Conn, raw: string | ArrayBuffer, ts: number): void | Promise<void> {
+    if (typeof raw !== "string" || raw.length > LIMITS.maxFrameBytes) {
+      this.error(conn, ErrorCode.FrameTooLarge, `frames are JSON text of at most ${LIMITS.maxFrameBytes} bytes`);
+      return conn.close(CloseCode.TooBig, "frame too large");
+    }
+    const verdict = this.limiter.take(conn, ts);
+    if (verdict === "close") return conn.close(CloseCode.RateLimited, "rate limited");
+    if (verdict === "warn") return this.error(conn, ErrorCode.RateLimited, "too many frames; slow down");
+    if (verdict === "drop") return;
+    const msg = parseFrame(raw);
+    if (!msg) return this.error(conn, ErrorCode.BadJson, "frame is not a JSON object");
+    if (!isClientType(msg.type))
+      return this.error(conn, ErrorCode.UnknownType, `unknown type ${JSON.stringify(msg.type)}`);
+    switch (msg.type) {
+      case "ping": {
+        const ping = asPing(msg);
+        if (!ping) return this.error(conn, ErrorCode.BadMessage, "ping needs numeric id and t0");
+        this.roster.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts });
+        if (ping.rtt !== undefined) this.shots.noteRtt(ping.rtt);
+        return;
+      }
+      case "join": {
+        if (msg.v !== PROTOCOL_VERSION) {
+          this.error(conn, ErrorCode.VersionMismatch, `server speaks protocol v${PROTOCOL_VERSION}`);
+          return conn.close(CloseCode.VersionMismatch, "protocol version mismatch");
+        }
+        const join = asJoin(msg);
+        if (!join)
+          return this.error(conn, ErrorCode.BadMessage, "join needs v, clientId ([A-Za-z0-9_-]{1,64}) and name");
+        return this.join(conn, join);
+      }
+      case "fired": {
+        const fired = asFired(msg);
+        const who = conn.attachment();
+        if (!fired) return this.error(conn, ErrorCode.BadMessage, "fired needs shotId, firedAt, offset, error");
+        if (!who) return this.error(conn, ErrorCode.NotJoined, "join first");
+        if (!this.shots.recordFired(fired, who.memberId))
+          return this.error(conn, ErrorCode.NoSuchShot, "no such shot for this member");
+        return;
+      }
+    }
+  }
+
+  onClose(conn: Conn): void {
+    this.limiter.forget(conn);
+    if (conn.attachment()) this.roster.membersChanged();
+  }
+
+  private async join(conn: Conn, join: JoinMessage): Promise<void> {
+    if (!this.exists) return conn.close(CloseCode.UnknownRoom, "unknown room");
+    const role = join.role ?? "guest";
+    const name = join.name || "Guest";
+    const { memberId } = this.roster.join(join.clientId, name, role);
+    conn.attach({ memberId, role, name });
+    this.roster.membersChanged();
+    const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
+    const room = this.view()!;
+    // The only await in the room: the state above is complete, so what interleaves here sees it whole.
+    const uploadToken = role === "guest" ? await this.config.signUpload(this.roomId, memberId) : "";
+    this.roster.sendTo(conn, { type: "welcome", v: PROTOCOL_VERSION, memberId, uploadToken, room });
+    if (follow) this.roster.sendTo(conn, follow);
+  }
+
+  private error(conn: Conn, code: ErrorCodeT, message: string): void {
+    this.roster.sendTo(conn, { type: "error", code, message });
+  }
+
+  // ---- HTTP-facing operations (RPC on Workers, direct calls on Deno) ----
+
+  shoot(userId: string): Result<{ shotId: string; at: number; created: boolean }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can shoot");
+    return { ok: true, ...this.shots.shoot() };
+  }
+
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    return this.shots.checkUpload(memberId, shotId);
+  }
+
+  recordPhoto(input: PhotoInput) {
+    const check = this.checkUpload(input.memberId, input.shotId);
+    if (!check.ok) return check;
+    return this.host.sql.transaction(() => {
+      const existing = this.roster.photo(check.shotId, input.memberId);
+      if (existing) return { ok: true as const, photo: existing, created: false };
+      const photo = this.roster.addPhoto({ ...input, shotId: check.shotId });
+      this.shots.onPhoto(check.shotId);
+      return { ok: true as const, photo, created: true };
+    });
+  }
+
+  listPhotos(q: { shotId?: string; cursor?: string; limit: number }) {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    const after = q.cursor === undefined ? 0 : Number(q.cursor);
+    if (!Number.isSafeInteger(after) || after < 0) return fail(400, "bad_cursor", "cursor is not one this server gave");
+    const { photos, last } = this.roster.list(q.shotId, after, q.limit);
+    return { ok: true as const, photos, ...(last !== null ? { next: String(last) } : {}) };
+  }
+
+  removePhoto(userId: string, photoId: string): Result<{ keys: string[] }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can remove photos");
+    const removed = this.roster.removePhoto(photoId);
+    if (!removed) return fail(404, "photo_not_found", "no such photo");
+    return { ok: true, keys: removed.keys };
+  }
+
+  shotReport(userId: string, shotId: string): Result<{ report: ShotReport }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner sees shot reports");
+    const report = this.shots.report(shotId);
+    return report ? { ok: true, report } : fail(404, "shot_not_found", "no such shot");
+  }
+
+  onAlarm(): void {
+    this.shots.onAlarm();
+  }
+}

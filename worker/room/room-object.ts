@@ -1,0 +1,131 @@
+// The Durable Object for one room: adapts SQLite storage, hibernatable WebSockets and the alarm
+// to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
+import { DurableObject } from "cloudflare:workers";
+import { CloseCode } from "../../shared/protocol.ts";
+import { authSecret } from "../auth/secret.ts";
+import { signToken } from "../auth/token.ts";
+import type { PhotoInput } from "../platform.ts";
+import { RoomEngine } from "./room-engine.ts";
+import type { Attachment, Conn, RoomHost, Sql, SqlValue } from "./room-host.ts";
+
+export const UPLOAD_TOKEN_TTL_MS = 24 * 3600_000;
+
+export class Room extends DurableObject<Env> {
+  private readonly engine: RoomEngine;
+  /** One Conn per socket, so per-socket state (rate limits) keys on a stable object. */
+  private readonly conns = new WeakMap<WebSocket, Conn>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const storage = ctx.storage;
+    const sql: Sql = {
+      exec: <T>(q: string, ...p: SqlValue[]) => storage.sql.exec(q, ...p).toArray() as T[],
+      transaction: (fn) => storage.transactionSync(fn),
+    };
+    const host: RoomHost = {
+      sql,
+      connections: () => ctx.getWebSockets().map((ws) => this.conn(ws)),
+      // Alarm writes are ordered by the output gate: no await needed for durability.
+      setAlarm: (at) => void (at === null ? storage.deleteAlarm() : storage.setAlarm(at)),
+      now: () => Date.now(),
+      defer: (fn, ms) => void setTimeout(() => this.guard("defer", fn), ms),
+    };
+    const secret = authSecret(env);
+    this.engine = new RoomEngine(host, {
+      shotWindowMs: Number(env.SHOT_WINDOW_MS) || 60_000,
+      signUpload: (roomId, memberId) =>
+        signToken({ k: "upload", room: roomId, mem: memberId, exp: Date.now() + UPLOAD_TOKEN_TTL_MS }, secret),
+    });
+  }
+
+  private conn(ws: WebSocket): Conn {
+    let c = this.conns.get(ws);
+    if (!c) {
+      c = {
+        send: (f) => ws.send(f),
+        close: (code, reason) => ws.close(code, reason),
+        attachment: () => (ws.deserializeAttachment() as Attachment | null) ?? null,
+        attach: (a) => ws.serializeAttachment(a),
+      };
+      this.conns.set(ws, c);
+    }
+    return c;
+  }
+
+  private guard<T>(handler: string, fn: () => T): T | undefined {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch((e: unknown) => console.error(`[Room.${handler}]`, e));
+      return r;
+    } catch (e) {
+      console.error(`[Room.${handler}]`, e);
+      return undefined;
+    }
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
+      return Response.json(
+        { error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } },
+        { status: 426 },
+      );
+    if (!this.engine.exists)
+      return Response.json({ error: { code: "room_not_found", message: "no such room" } }, { status: 404 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    // Hibernation API: the runtime holds the socket while this object sleeps.
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
+    // Stamp first: inside workerd, Date.now() only advances on I/O, so this is the arrival time.
+    const ts = Date.now();
+    return this.guard("webSocketMessage", () => this.engine.onMessage(this.conn(ws), message, ts));
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.guard("webSocketClose", () => {
+      // Reciprocate the close frame (1005/1006 are reserved and cannot be sent).
+      try {
+        ws.close(code === 1005 || code === 1006 ? CloseCode.Normal : code, reason);
+      } catch {
+        // already closed
+      }
+      this.engine.onClose(this.conn(ws));
+    });
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.guard("webSocketError", () => this.engine.onClose(this.conn(ws)));
+  }
+
+  override alarm(): void {
+    this.guard("alarm", () => this.engine.onAlarm());
+  }
+
+  // ---- RPC: see RoomApi in ../platform.ts ----
+  create(input: { roomId: string; ownerId: string; title: string }) {
+    return this.engine.create(input);
+  }
+  info() {
+    return this.engine.view();
+  }
+  shoot(userId: string) {
+    return this.engine.shoot(userId);
+  }
+  checkUpload(memberId: string, shotId: string | undefined) {
+    return this.engine.checkUpload(memberId, shotId);
+  }
+  recordPhoto(input: PhotoInput) {
+    return this.engine.recordPhoto(input);
+  }
+  listPhotos(q: { shotId?: string; cursor?: string; limit: number }) {
+    return this.engine.listPhotos(q);
+  }
+  removePhoto(userId: string, photoId: string) {
+    return this.engine.removePhoto(userId, photoId);
+  }
+  shotReport(userId: string, shotId: string) {
+    return this.engine.shotReport(userId, shotId);
+  }
+}

@@ -1,0 +1,236 @@
+// Membership, broadcast and the photo index of one room, behind one module: the piece a very large
+// room would spread over several objects. Counts go out coalesced (≤ one frame per 100 ms), never per event.
+import type { PhotoView, ServerMessage } from "../../shared/protocol.ts";
+import type { Attachment, Conn, RoomHost, Row } from "./room-host.ts";
+
+export const COALESCE_MS = 100;
+
+type MemberRow = { member_id: string; client_id: string; name: string; role: string; joined_at: number };
+type PhotoRow = {
+  seq: number;
+  photo_id: string;
+  shot_id: string;
+  member_id: string;
+  key: string;
+  thumb_key: string | null;
+  tile_key: string | null;
+  type: string;
+  bytes: number;
+  name: string | null;
+  fired_at: number | null;
+};
+
+export function createRosterSchema(host: RoomHost): void {
+  host.sql.exec(`CREATE TABLE IF NOT EXISTS members (
+    member_id TEXT PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    role TEXT NOT NULL, joined_at INTEGER NOT NULL)`);
+  host.sql.exec(`CREATE TABLE IF NOT EXISTS photos (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL UNIQUE, shot_id TEXT NOT NULL,
+    member_id TEXT NOT NULL, key TEXT NOT NULL, thumb_key TEXT, tile_key TEXT, type TEXT NOT NULL,
+    bytes INTEGER NOT NULL, width INTEGER, height INTEGER, created_at INTEGER NOT NULL,
+    UNIQUE (shot_id, member_id))`);
+}
+
+export class Roster {
+  private dirtyMembers = false;
+  private dirtyPhotos: string | null = null;
+  private flushPending = false;
+  private lastMembers = -1;
+
+  constructor(
+    private readonly host: RoomHost,
+    private readonly fileUrl: (key: string) => string,
+  ) {}
+
+  // ---- membership ----
+
+  /** Finds or creates the member for a stable clientId: a reconnect resumes the same membership. */
+  join(clientId: string, name: string, role: Attachment["role"]): { memberId: string; created: boolean } {
+    const [row] = this.host.sql.exec<MemberRow>("SELECT * FROM members WHERE client_id = ?", clientId);
+    if (row) {
+      if (row.name !== name || row.role !== role)
+        this.host.sql.exec("UPDATE members SET name = ?, role = ? WHERE member_id = ?", name, role, row.member_id);
+      return { memberId: row.member_id, created: false };
+    }
+    const memberId = crypto.randomUUID().replace(/-/g, "").slice(0, 20);
+    this.host.sql.exec(
+      "INSERT INTO members (member_id, client_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?)",
+      memberId,
+      clientId,
+      name,
+      role,
+      this.host.now(),
+    );
+    return { memberId, created: true };
+  }
+
+  memberName(memberId: string): string | null {
+    const [row] = this.host.sql.exec<{ name: string }>("SELECT name FROM members WHERE member_id = ?", memberId);
+    return row ? row.name : null;
+  }
+
+  /** Guests with at least one open socket (an owner's tabs and other viewers do not count). */
+  connectedGuests(): Set<string> {
+    const ids = new Set<string>();
+    for (const c of this.host.connections()) {
+      const a = c.attachment();
+      if (a && a.role === "guest") ids.add(a.memberId);
+    }
+    return ids;
+  }
+
+  // ---- broadcast ----
+
+  sendTo(conn: Conn, msg: ServerMessage): void {
+    try {
+      conn.send(JSON.stringify(msg));
+    } catch {
+      // The socket closed under us; its close handler cleans up.
+    }
+  }
+
+  /** Sends one frame to every joined socket; the frame is serialised once. */
+  broadcast(msg: ServerMessage): number {
+    const frame = JSON.stringify(msg);
+    let n = 0;
+    for (const c of this.host.connections()) {
+      if (!c.attachment()) continue;
+      try {
+        c.send(frame);
+        n++;
+      } catch {
+        // closed under us
+      }
+    }
+    return n;
+  }
+
+  membersChanged(): void {
+    this.dirtyMembers = true;
+    this.scheduleFlush();
+  }
+
+  photosChanged(shotId: string): void {
+    this.dirtyPhotos = shotId;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    this.host.defer(() => this.flush(), COALESCE_MS);
+  }
+
+  private flush(): void {
+    this.flushPending = false;
+    if (this.dirtyMembers) {
+      this.dirtyMembers = false;
+      const count = this.connectedGuests().size;
+      if (count !== this.lastMembers) {
+        this.lastMembers = count;
+        this.broadcast({ type: "members", count });
+      }
+    }
+    if (this.dirtyPhotos !== null) {
+      const shotId = this.dirtyPhotos;
+      this.dirtyPhotos = null;
+      this.broadcast({ type: "photos", count: this.photoCount(shotId), shotId });
+    }
+  }
+
+  // ---- photo index ----
+
+  addPhoto(p: {
+    shotId: string;
+    memberId: string;
+    key: string;
+    thumbKey: string | null;
+    tileKey: string | null;
+    type: string;
+    bytes: number;
+    width: number;
+    height: number;
+  }): PhotoView {
+    const photoId = crypto.randomUUID().replace(/-/g, "").slice(0, 20);
+    this.host.sql.exec(
+      `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      photoId,
+      p.shotId,
+      p.memberId,
+      p.key,
+      p.thumbKey,
+      p.tileKey,
+      p.type,
+      p.bytes,
+      p.width,
+      p.height,
+      this.host.now(),
+    );
+    this.photosChanged(p.shotId);
+    return this.photo(p.shotId, p.memberId)!;
+  }
+
+  photo(shotId: string, memberId: string): PhotoView | null {
+    const [row] = this.query("WHERE p.shot_id = ? AND p.member_id = ?", [shotId, memberId], 1);
+    return row ? this.view(row) : null;
+  }
+
+  /** Photos ordered by upload, paged by an opaque cursor (the last row's sequence number). */
+  list(shotId: string | undefined, after: number, limit: number): { photos: PhotoView[]; last: number | null } {
+    const rows = shotId
+      ? this.query("WHERE p.shot_id = ? AND p.seq > ?", [shotId, after], limit)
+      : this.query("WHERE p.seq > ?", [after], limit);
+    return { photos: rows.map((r) => this.view(r)), last: rows.length === limit ? rows[rows.length - 1]!.seq : null };
+  }
+
+  /** Storage keys of a shot's tiles in upload order, for the mosaic. */
+  tiles(shotId: string): Array<{ photoId: string; tileKey: string | null }> {
+    return this.host.sql
+      .exec<{ photo_id: string; tile_key: string | null }>(
+        "SELECT photo_id, tile_key FROM photos WHERE shot_id = ? ORDER BY seq",
+        shotId,
+      )
+      .map((r) => ({ photoId: r.photo_id, tileKey: r.tile_key }));
+  }
+
+  photoCount(shotId?: string): number {
+    const [row] = shotId
+      ? this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos WHERE shot_id = ?", shotId)
+      : this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos");
+    return row?.n ?? 0;
+  }
+
+  /** Removes a photo from the index; returns its storage keys so the caller can delete the bytes. */
+  removePhoto(photoId: string): { shotId: string; keys: string[] } | null {
+    const [row] = this.host.sql.exec<PhotoRow>("SELECT * FROM photos WHERE photo_id = ?", photoId);
+    if (!row) return null;
+    this.host.sql.exec("DELETE FROM photos WHERE photo_id = ?", photoId);
+    this.photosChanged(row.shot_id);
+    return { shotId: row.shot_id, keys: [row.key, row.thumb_key, row.tile_key].filter((k): k is string => !!k) };
+  }
+
+  private query(where: string, params: Array<string | number>, limit: number): PhotoRow[] {
+    return this.host.sql.exec<PhotoRow & Row>(
+      `SELECT p.*, m.name AS name, s.fired_at AS fired_at FROM photos p
+       LEFT JOIN members m ON m.member_id = p.member_id
+       LEFT JOIN shot_members s ON s.shot_id = p.shot_id AND s.member_id = p.member_id
+       ${where} ORDER BY p.seq LIMIT ?`,
+      ...params,
+      limit,
+    );
+  }
+
+  private view(r: PhotoRow): PhotoView {
+    return {
+      photoId: r.photo_id,
+      shotId: r.shot_id,
+      memberId: r.member_id,
+      name: r.name ?? "",
+      url: this.fileUrl(r.key),
+      thumbUrl: r.thumb_key ? this.fileUrl(r.thumb_key) : null,
+      bytes: r.bytes,
+      ...(r.fired_at !== null ? { firedAt: r.fired_at } : {}),
+    };
+  }
+}

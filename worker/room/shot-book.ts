@@ -1,0 +1,202 @@
+// Shots of one room: announcing `at`, who is expected, fired reports, the upload deadline (an
+// alarm, so it survives eviction and restarts) and completion.
+import type { FiredMessage, MissedMessage, ShootMessage, ShotView } from "../../shared/protocol.ts";
+import { fail } from "../http-error.ts";
+import type { Result, ShotReport } from "../platform.ts";
+import type { RoomHost } from "./room-host.ts";
+import type { Roster } from "./roster.ts";
+
+/** `at` is at least this far ahead of the announcement, ms: time to reach every member. */
+export const MIN_LEAD_MS = 1500;
+const MAX_LEAD_MS = 8000;
+
+type ShotRow = { shot_id: string; seq: number; at: number; deadline: number; done: number };
+
+export class ShotBook {
+  /** Longest round trip a member reported lately (in memory: after a restart we fall back to the minimum lead). */
+  private maxRtt = 0;
+
+  constructor(
+    private readonly host: RoomHost,
+    private readonly roster: Roster,
+    private readonly windowMs: number,
+  ) {
+    host.sql.exec(`CREATE TABLE IF NOT EXISTS shots (
+      shot_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+      deadline INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0)`);
+    host.sql.exec(`CREATE TABLE IF NOT EXISTS shot_members (
+      shot_id TEXT NOT NULL, member_id TEXT NOT NULL, fired_at REAL, offset REAL, error REAL,
+      late INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (shot_id, member_id))`);
+  }
+
+  noteRtt(rtt: number): void {
+    this.maxRtt = Math.max(this.maxRtt, Math.min(rtt, 5000));
+  }
+
+  private latestRow(): ShotRow | null {
+    const [row] = this.host.sql.exec<ShotRow>("SELECT * FROM shots ORDER BY seq DESC LIMIT 1");
+    return row ?? null;
+  }
+
+  private row(shotId: string): ShotRow | null {
+    const [row] = this.host.sql.exec<ShotRow>("SELECT * FROM shots WHERE shot_id = ?", shotId);
+    return row ?? null;
+  }
+
+  private count(sql: string, ...p: string[]): number {
+    return this.host.sql.exec<{ n: number }>(sql, ...p)[0]?.n ?? 0;
+  }
+
+  private viewOf(r: ShotRow): ShotView {
+    return {
+      shotId: r.shot_id,
+      at: r.at,
+      deadline: r.deadline,
+      state: r.done ? "done" : "pending",
+      expected: this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", r.shot_id),
+      uploaded: this.roster.photoCount(r.shot_id),
+    };
+  }
+
+  latest(): ShotView | null {
+    const r = this.latestRow();
+    return r ? this.viewOf(r) : null;
+  }
+
+  /** Announces a shot, or returns the one still pending (an owner who shoots twice gets one shot). */
+  shoot(): { shotId: string; at: number; created: boolean } {
+    const pending = this.latestRow();
+    if (pending && !pending.done) return { shotId: pending.shot_id, at: pending.at, created: false };
+    const now = this.host.now();
+    // Far enough ahead that the slowest member gets the frame before `at`.
+    const lead = Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * this.maxRtt + 500));
+    const at = now + lead;
+    const shotId = crypto.randomUUID().replace(/-/g, "").slice(0, 20);
+    const guests = [...this.roster.connectedGuests()];
+    this.host.sql.transaction(() => {
+      this.host.sql.exec(
+        "INSERT INTO shots (shot_id, seq, at, deadline) VALUES (?, ?, ?, ?)",
+        shotId,
+        (pending?.seq ?? 0) + 1,
+        at,
+        at + this.windowMs,
+      );
+      for (const m of guests)
+        this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", shotId, m);
+    });
+    this.host.setAlarm(at + this.windowMs);
+    this.roster.broadcast({ type: "shoot", shotId, at });
+    return { shotId, at, created: true };
+  }
+
+  /** What a guest who (re)joins is told about a pending shot: fire too, or that it missed it. */
+  onGuestJoined(memberId: string): ShootMessage | MissedMessage | null {
+    const r = this.latestRow();
+    if (!r || r.done) return null;
+    const expected =
+      this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?", r.shot_id, memberId) > 0;
+    if (expected) return { type: "shoot", shotId: r.shot_id, at: r.at };
+    if (this.host.now() < r.at) {
+      this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", r.shot_id, memberId);
+      return { type: "shoot", shotId: r.shot_id, at: r.at };
+    }
+    return { type: "missed", shotId: r.shot_id, at: r.at };
+  }
+
+  /** For viewers: the pending shot, if its instant is still ahead. */
+  currentShootFrame(): ShootMessage | null {
+    const r = this.latestRow();
+    return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
+  }
+
+  recordFired(f: FiredMessage, memberId: string): boolean {
+    const exists = this.count(
+      "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
+      f.shotId,
+      memberId,
+    );
+    if (!exists) return false;
+    this.host.sql.exec(
+      "UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?",
+      f.firedAt,
+      f.offset,
+      f.error,
+      f.late ? 1 : 0,
+      f.shotId,
+      memberId,
+    );
+    return true;
+  }
+
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {
+    const r = shotId ? this.row(shotId) : this.latestRow();
+    if (!r) return fail(404, "shot_not_found", "no such shot");
+    // A retried upload that already landed stays acceptable (idempotent), even after completion.
+    if (this.roster.photo(r.shot_id, memberId)) return { ok: true, shotId: r.shot_id };
+    if (r.done || this.host.now() > r.deadline)
+      return fail(409, "shot_closed", "this shot's upload deadline has passed");
+    const expected = this.count(
+      "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
+      r.shot_id,
+      memberId,
+    );
+    if (!expected) return fail(403, "not_in_shot", "this member was not part of this shot");
+    return { ok: true, shotId: r.shot_id };
+  }
+
+  /** After an upload: a shot completes as soon as every expected member has a photo. */
+  onPhoto(shotId: string): void {
+    const r = this.row(shotId);
+    if (!r || r.done) return;
+    const v = this.viewOf(r);
+    if (v.uploaded >= v.expected) this.complete(r);
+  }
+
+  onAlarm(): void {
+    const r = this.latestRow();
+    if (!r || r.done) return;
+    if (this.host.now() >= r.deadline) this.complete(r);
+    else this.host.setAlarm(r.deadline);
+  }
+
+  private complete(r: ShotRow): void {
+    this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
+    this.host.setAlarm(null);
+    const v = this.viewOf(r);
+    this.roster.broadcast({
+      type: "shot-done",
+      shotId: r.shot_id,
+      uploaded: v.uploaded,
+      missing: Math.max(0, v.expected - v.uploaded),
+    });
+  }
+
+  report(shotId: string): ShotReport | null {
+    const r = this.row(shotId);
+    if (!r) return null;
+    const members = this.host.sql
+      .exec<{
+        member_id: string;
+        name: string | null;
+        fired_at: number | null;
+        error: number | null;
+        late: number;
+        photo: string | null;
+      }>(
+        `SELECT s.member_id, m.name, s.fired_at, s.error, s.late, p.photo_id AS photo FROM shot_members s
+         LEFT JOIN members m ON m.member_id = s.member_id
+         LEFT JOIN photos p ON p.shot_id = s.shot_id AND p.member_id = s.member_id
+         WHERE s.shot_id = ? ORDER BY m.joined_at`,
+        shotId,
+      )
+      .map((m) => ({
+        memberId: m.member_id,
+        name: m.name ?? "",
+        fireError: m.fired_at === null ? null : m.fired_at - r.at,
+        error: m.error,
+        late: m.late === 1,
+        uploaded: m.photo !== null,
+      }));
+    return { ...this.viewOf(r), members };
+  }
+}

@@ -1,0 +1,44 @@
+// Room routes: create, read, join over WebSocket, shoot, and the owner's shot report.
+import { Hono } from "hono";
+import { LIMITS } from "../../shared/protocol.ts";
+import { jsonBody, roomIdParam, type AppEnv } from "../app-env.ts";
+import { requireUser } from "../auth/routes.ts";
+import { randomId } from "../auth/token.ts";
+import { HttpError, unwrap } from "../http-error.ts";
+import { locationHint } from "./location-hint.ts";
+
+export const roomRoutes = new Hono<AppEnv>()
+  .post("/", async (c) => {
+    const user = await requireUser(c);
+    const body = await jsonBody(c);
+    const title = body.title === undefined ? "" : body.title;
+    if (typeof title !== "string" || title.length > LIMITS.maxTitleLength)
+      throw new HttpError(400, "bad_title", `title must be a string of at most ${LIMITS.maxTitleLength} characters`);
+    const roomId = randomId();
+    // Created near the organiser: every member's round trip goes to this object.
+    const room = c.var.platform.room(roomId, locationHint(c.req.raw));
+    await room.create({ roomId, ownerId: user.sub, title: title.trim() });
+    const joinUrl = new URL(`/r/${roomId}`, c.req.url).toString();
+    return c.json({ roomId, joinUrl }, 201);
+  })
+  .get("/:roomId", async (c) => {
+    const view = await c.var.platform.room(roomIdParam(c)).info();
+    if (!view) throw new HttpError(404, "room_not_found", "no such room");
+    return c.json(view);
+  })
+  .get("/:roomId/ws", async (c) => {
+    const roomId = roomIdParam(c);
+    if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
+      throw new HttpError(426, "upgrade_required", "expected a WebSocket upgrade");
+    return c.var.platform.room(roomId).fetch(c.req.raw);
+  })
+  .post("/:roomId/shoot", async (c) => {
+    const user = await requireUser(c);
+    const r = unwrap(await c.var.platform.room(roomIdParam(c)).shoot(user.sub));
+    return c.json({ shotId: r.shotId, at: r.at }, 202);
+  })
+  .get("/:roomId/shots/:shotId", async (c) => {
+    const user = await requireUser(c);
+    const r = unwrap(await c.var.platform.room(roomIdParam(c)).shotReport(user.sub, c.req.param("shotId")));
+    return c.json(r.report);
+  });
