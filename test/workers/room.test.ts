@@ -47,6 +47,22 @@ describe("a room", () => {
     await a.next((m) => m.type === "photos" && m.count === 1);
   });
 
+  it("counts guests with an open socket once each, never viewers, and drops them when they leave", async () => {
+    const roomId = await createRoom(await login());
+    const viewer = await join(roomId, "owner-tab", "viewer");
+    expect(viewer.welcome.uploadToken).toBe("");
+    const a = await join(roomId, "count-a");
+    const aTab2 = await join(roomId, "count-a");
+    const b = await join(roomId, "count-b");
+    expect(aTab2.welcome.memberId).toBe(a.welcome.memberId);
+    await viewer.next((m) => m.type === "members" && m.count === 2);
+    b.ws.close(1000, "bye");
+    await viewer.next((m) => m.type === "members" && m.count === 1);
+    a.ws.close(1000, "bye");
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await call(`/api/rooms/${roomId}`)).body.members).toBe(1); // a's second tab is still open
+  });
+
   it("keeps its members, shots and photos in a fresh object instance", async () => {
     const token = await login();
     const roomId = await createRoom(token);

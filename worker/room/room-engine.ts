@@ -77,7 +77,7 @@ export class RoomEngine {
       roomId: this.roomId,
       title: this.meta("title") ?? "",
       state: shot && shot.state === "pending" ? "shooting" : "waiting",
-      members: this.roster.connectedGuests().size,
+      members: this.roster.guestCount(),
       photos: this.roster.photoCount(),
       ...(shot ? { shot } : {}),
     };
@@ -131,7 +131,7 @@ export class RoomEngine {
 
   onClose(conn: Conn): void {
     this.limiter.forget(conn);
-    if (conn.attachment()) this.roster.membersChanged();
+    this.roster.detach(conn);
   }
 
   private async join(conn: Conn, join: JoinMessage): Promise<void> {
@@ -139,8 +139,7 @@ export class RoomEngine {
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
     const { memberId } = this.roster.join(join.clientId, name, role);
-    conn.attach({ memberId, role, name });
-    this.roster.membersChanged();
+    this.roster.attach(conn, { memberId, role, name });
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
     const room = this.view()!;
     // The only await in the room: the state above is complete, so what interleaves here sees it whole.

@@ -23,7 +23,7 @@ export interface Conn {
 
 export interface RoomHost {
   sql: Sql;
-  /** Every open socket of this room. */
+  /** Every open socket of this room, each always as the same Conn object (per-socket caches key on it). */
   connections(): Iterable<Conn>;
   /** Schedules (or clears) the one durable wake-up; survives eviction and restarts. */
   setAlarm(at: number | null): void;

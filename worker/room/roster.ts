@@ -36,6 +36,8 @@ export class Roster {
   private dirtyPhotos: string | null = null;
   private flushPending = false;
   private lastMembers = -1;
+  private online: Map<string, number> | null = null;
+  private readonly counted = new WeakMap<Conn, string>();
 
   constructor(
     private readonly host: RoomHost,
@@ -71,12 +73,53 @@ export class Roster {
 
   /** Guests with at least one open socket (an owner's tabs and other viewers do not count). */
   connectedGuests(): Set<string> {
-    const ids = new Set<string>();
-    for (const c of this.host.connections()) {
-      const a = c.attachment();
-      if (a && a.role === "guest") ids.add(a.memberId);
+    return new Set(this.onlineMap().keys());
+  }
+
+  guestCount(): number {
+    return this.onlineMap().size;
+  }
+
+  /** Gives a socket its identity and counts it, so a join costs O(1) rather than a scan of all sockets. */
+  attach(conn: Conn, a: Attachment): void {
+    this.uncount(conn);
+    conn.attach(a);
+    if (a.role === "guest") this.count(conn, a.memberId);
+    this.membersChanged();
+  }
+
+  detach(conn: Conn): void {
+    if (this.uncount(conn)) this.membersChanged();
+  }
+
+  /** Open guest sockets per member. Derived from the sockets' attachments and rebuilt after every
+   *  wake-up (hibernation drops memory, never the sockets), so it is a cache, not state. */
+  private onlineMap(): Map<string, number> {
+    if (!this.online) {
+      this.online = new Map();
+      for (const c of this.host.connections()) {
+        const a = c.attachment();
+        if (a?.role === "guest") this.count(c, a.memberId);
+      }
     }
-    return ids;
+    return this.online;
+  }
+
+  private count(conn: Conn, memberId: string): void {
+    const m = this.onlineMap();
+    m.set(memberId, (m.get(memberId) ?? 0) + 1);
+    this.counted.set(conn, memberId);
+  }
+
+  private uncount(conn: Conn): boolean {
+    const m = this.onlineMap();
+    const memberId = this.counted.get(conn);
+    if (memberId === undefined) return false;
+    this.counted.delete(conn);
+    const n = (m.get(memberId) ?? 1) - 1;
+    if (n > 0) m.set(memberId, n);
+    else m.delete(memberId);
+    return true;
   }
 
   // ---- broadcast ----
@@ -105,7 +148,7 @@ export class Roster {
     return n;
   }
 
-  membersChanged(): void {
+  private membersChanged(): void {
     this.dirtyMembers = true;
     this.scheduleFlush();
   }
@@ -125,7 +168,7 @@ export class Roster {
     this.flushPending = false;
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
-      const count = this.connectedGuests().size;
+      const count = this.guestCount();
       if (count !== this.lastMembers) {
         this.lastMembers = count;
         this.broadcast({ type: "members", count });
