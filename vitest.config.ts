@@ -22,6 +22,9 @@ export default defineConfig({
             miniflare: { bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret" } },
           }),
         ],
+        // Worktrees share one node_modules through a symlink; resolving through its real path makes
+        // vite hand workerd module ids it cannot load (photon's .wasm).
+        resolve: { preserveSymlinks: true },
         test: { name: "workers", include: ["test/workers/**/*.test.ts", "worker/**/*.workers.test.ts"] },
       },
       {
