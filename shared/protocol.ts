@@ -122,6 +122,19 @@ export type PhotoView = {
   firedAt?: number;
 };
 export type PhotoPage = { photos: PhotoView[]; next?: string };
+/** GET /api/rooms/:roomId/shots/:shotId (owner): how each expected member fired and whether it uploaded. */
+export type ShotReport = ShotView & {
+  members: Array<{
+    memberId: string;
+    name: string;
+    /** firedAt − at by the member's own clock estimate, ms; null when it sent no `fired` report. */
+    fireError: number | null;
+    /** The member's stated clock error bound, ms. */
+    error: number | null;
+    late: boolean;
+    uploaded: boolean;
+  }>;
+};
 export type ApiError = { error: { code: string; message: string } };
 
 // ---- guards: each returns the typed message or null, never throws ----

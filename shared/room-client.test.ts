@@ -106,6 +106,23 @@ describe("RoomClient", () => {
     c.close();
   });
 
+  it("fires for a viewer without reporting it, since a viewer is not part of the shot", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => socket,
+      clientId: "c1",
+      name: "Organiser",
+      role: "viewer",
+      reconnect: false,
+    });
+    await c.once("sync");
+    socket.push({ type: "shoot", shotId: "s4", at: Date.now() - 500 });
+    expect(await c.once("fire")).toMatchObject({ shotId: "s4" });
+    expect(socket.sent.filter((m) => m.type === "fired")).toEqual([]);
+    c.close();
+  });
+
   it("reconnects after a drop with a jittered backoff and rejoins with the same clientId", async () => {
     const sockets: FakeSocket[] = [];
     const c = new RoomClient({

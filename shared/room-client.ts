@@ -298,6 +298,8 @@ export class RoomClient {
       estimate: est,
     };
     this.emit("fire", e);
+    // A viewer (the organiser's screen) is not part of the shot: the server would refuse its report.
+    if (this.o.role === "viewer") return;
     const report: ClientMessage = {
       type: "fired",
       shotId: shoot.shotId,
