@@ -9,7 +9,13 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "worker/**/*.test.ts", "loadtest/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: [
+            "shared/**/*.test.ts",
+            "worker/**/*.test.ts",
+            "loadtest/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "app/src/**/*.test.ts",
+          ],
           exclude: ["worker/**/*.workers.test.ts"],
           environment: "node",
         },
