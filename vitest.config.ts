@@ -1,5 +1,5 @@
-// Three suites: pure logic on Node, the room and routes inside workerd (vitest-pool-workers),
-// and the whole product end to end over real sockets against the server `npm start` runs.
+// Four suites: pure logic on Node, the room and routes inside workerd (vitest-pool-workers), the whole
+// product end to end over real sockets against the server `npm start` runs, and the web app in Chromium.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
@@ -41,6 +41,18 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          // Builds the app, then starts the server as the e2e suite does; skips without a Chromium.
+          globalSetup: ["test/browser/global-setup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
           fileParallelism: false,
         },
       },
