@@ -50,8 +50,10 @@ export class RoomEngine {
     const [row] = this.host.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k);
     return row ? row.v : null;
   }
+  private id: string | null = null;
+  /** Immutable once the room exists, and read for every photo URL of a listing: read once. */
   get roomId(): string {
-    return this.meta("roomId") ?? "";
+    return (this.id ??= this.meta("roomId")) ?? "";
   }
   get exists(): boolean {
     return this.meta("roomId") !== null;
@@ -131,7 +133,7 @@ export class RoomEngine {
 
   onClose(conn: Conn): void {
     this.limiter.forget(conn);
-    if (conn.attachment()) this.roster.membersChanged();
+    if (conn.attachment()) this.roster.socketClosed();
   }
 
   private async join(conn: Conn, join: JoinMessage): Promise<void> {
@@ -139,8 +141,9 @@ export class RoomEngine {
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
     const { memberId } = this.roster.join(join.clientId, name, role);
+    const rejoined = conn.attachment() !== null;
     conn.attach({ memberId, role, name });
-    this.roster.membersChanged();
+    this.roster.socketJoined(memberId, role, rejoined);
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
     const room = this.view()!;
     // The only await in the room: the state above is complete, so what interleaves here sees it whole.

@@ -36,6 +36,9 @@ export class Roster {
   private dirtyPhotos: string | null = null;
   private flushPending = false;
   private lastMembers = -1;
+  /** Connected guests as of the last count, kept up to date by joins and dropped by any close: counting
+   *  reads every socket's attachment, too slow to do for each of a thousand joins. */
+  private guests: Set<string> | null = null;
 
   constructor(
     private readonly host: RoomHost,
@@ -70,13 +73,26 @@ export class Roster {
   }
 
   /** Guests with at least one open socket (an owner's tabs and other viewers do not count). */
-  connectedGuests(): Set<string> {
+  connectedGuests(): ReadonlySet<string> {
+    if (this.guests) return this.guests;
     const ids = new Set<string>();
     for (const c of this.host.connections()) {
       const a = c.attachment();
       if (a && a.role === "guest") ids.add(a.memberId);
     }
-    return ids;
+    return (this.guests = ids);
+  }
+
+  /** A socket has just been attached to a member; `rejoined` when it was attached to one before. */
+  socketJoined(memberId: string, role: Attachment["role"], rejoined: boolean): void {
+    if (rejoined) this.guests = null;
+    else if (role === "guest") this.guests?.add(memberId);
+    this.membersChanged();
+  }
+
+  socketClosed(): void {
+    this.guests = null;
+    this.membersChanged();
   }
 
   // ---- broadcast ----
@@ -125,6 +141,7 @@ export class Roster {
     this.flushPending = false;
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
+      this.guests = null; // the broadcast count is always read afresh from the sockets
       const count = this.connectedGuests().size;
       if (count !== this.lastMembers) {
         this.lastMembers = count;
