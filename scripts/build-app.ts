@@ -1,6 +1,6 @@
 // Builds the web app into app/dist (plain static files: index.html, app.js + lazy chunks, app.css) with
 // esbuild, and reports each file's size raw and gzipped. Run: `npm run build:app`.
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -21,7 +21,7 @@ function listFiles(dir: string): string[] {
 export async function buildApp(): Promise<BuiltFile[]> {
   rmSync(APP_DIST, { recursive: true, force: true });
   mkdirSync(APP_DIST, { recursive: true });
-  await build({
+  const result = await build({
     absWorkingDir: ROOT,
     entryPoints: [
       { in: "app/src/main.ts", out: "app" },
@@ -37,8 +37,19 @@ export async function buildApp(): Promise<BuiltFile[]> {
     target: ["es2020", "safari14"],
     legalComments: "none",
     logLevel: "warning",
+    metafile: true,
   });
-  copyFileSync(join(ROOT, "app", "index.html"), join(APP_DIST, "index.html"));
+  // The entry's static imports (the chunk it shares with the organiser's page) are preloaded by the
+  // HTML, so a guest's phone fetches all its code in one round trip instead of two.
+  const entry = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === "app/src/main.ts");
+  const preloads = (entry?.[1].imports ?? [])
+    .filter((i) => i.kind === "import-statement")
+    .map((i) => `    <link rel="modulepreload" href="/${relative(APP_DIST, join(ROOT, i.path))}" />\n`);
+  const html = readFileSync(join(ROOT, "app", "index.html"), "utf8").replace(
+    "  </head>",
+    `${preloads.join("")}  </head>`,
+  );
+  writeFileSync(join(APP_DIST, "index.html"), html);
   return listFiles(APP_DIST).map((p) => {
     const bytes = readFileSync(p);
     return { path: relative(APP_DIST, p), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };

@@ -1,7 +1,7 @@
 // The web app in a real Chromium: an organiser and 5 guests (fake cameras) go through create → join →
 // shoot → upload → gallery and mosaic → remove → retake, with screenshots of each step.
 import { PhotonImage } from "@cf-wasm/photon";
-import type { Page } from "playwright-core";
+import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { sniffImage } from "../../worker/photos/image-check.ts";
@@ -63,10 +63,13 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         await waitForText(org, "status", /^connected$/);
         await screenshot(org, "01-organiser-room-created");
 
+        const drops: WebSocketRoute[] = [];
         // Five guests open the link, allow the camera, connect and sync their clocks.
         const guests = await Promise.all(
           Array.from({ length: GUESTS }, async (_, i) => {
             const page = await phonePage(browser);
+            // Guest 2's socket goes through the test, which can cut it.
+            if (i === 1) await page.routeWebSocket(/\/ws$/, (ws) => void (ws.connectToServer(), drops.unshift(ws)));
             await page.goto(joinUrl);
             await page.getByLabel("Name").fill(`Guest ${i + 1}`);
             await page.getByRole("button", { name: "Start camera" }).click();
@@ -82,12 +85,30 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         for (const [i, g] of guests.entries()) await screenshot(g, `02-guest-${i + 1}-ready`);
         await screenshot(org, "03-organiser-5-ready");
 
+        // Guest 2's connection drops (closed under it, as a network change would): it shows it and reconnects.
+        await drops[0]!.close({ code: 1001, reason: "network change" });
+        await waitForText(guests[1]!, "status", /^reconnecting/, 10_000);
+        await screenshot(guests[1]!, "02-guest-2-reconnecting");
+        await waitForText(guests[1]!, "status", /^connected$/, 20_000);
+        await waitForText(org, "ready-count", new RegExp(`^${GUESTS}$`));
+
+        // Guest 1's first upload attempt is cut off: it retries and gets through.
+        let uploadAttempts = 0;
+        await guests[0]!.route(
+          (url) => url.pathname.endsWith("/photos"),
+          (route, request) => {
+            if (request.method() !== "POST") return route.continue();
+            return ++uploadAttempts === 1 ? route.abort("connectionreset") : route.continue();
+          },
+        );
+
         // The organiser shoots; every guest counts down, takes its frame and uploads it.
         await org.getByRole("button", { name: "Shoot" }).click();
         await waitForState(guests[0]!, "countdown", 5000);
         await Promise.all([screenshot(org, "04-organiser-countdown"), screenshot(guests[0]!, "04-guest-1-countdown")]);
         await Promise.all(guests.map((g) => waitForState(g, "uploaded")));
         for (const [i, g] of guests.entries()) await screenshot(g, `05-guest-${i + 1}-uploaded`);
+        expect(uploadAttempts).toBe(2);
 
         const room = await api.json(`/api/rooms/${roomId}`);
         const shotId: string = room.body.shot.shotId;

@@ -25,7 +25,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
   const clock = h("span", { "data-testid": "clock" }, "");
   const video = h("video", { autoplay: true, muted: true, playsinline: true, "aria-label": "Camera preview" });
   const count = h("div", { class: "countdown", hidden: true, "aria-live": "assertive" });
-  const stage = h("div", { class: "stage" }, video, count);
+  const stage = h("div", { class: "stage", hidden: true }, video, count);
   const name = h("input", { maxlength: 40, autocomplete: "nickname", placeholder: "Your name (optional)" });
   name.value = localStorage.getItem(NAME_KEY) ?? "";
   const start = h("button", { class: "primary" }, "Start camera");
@@ -81,6 +81,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
 
   const camera = async () => {
     stopCamera(stream);
+    stage.hidden = false;
     stream = await openCamera(video, facing);
     page.dataset.cameraSize = `${video.videoWidth}x${video.videoHeight}`;
     // The preview shows the whole frame, as the photo will be.
@@ -93,6 +94,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     try {
       await camera();
     } catch (e) {
+      stage.hidden = true;
       start.disabled = false;
       error.textContent = e instanceof CameraError ? e.message : String(e);
       return;

@@ -39,10 +39,12 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login): void
     report,
     gallery.el,
   );
-  const copy = h(
-    "button",
-    { class: "secondary", onclick: () => void navigator.clipboard?.writeText(joinUrl) },
-    "Copy link",
+  const copy = h("button", { class: "secondary", hidden: !navigator.clipboard }, "Copy link");
+  copy.addEventListener("click", () =>
+    navigator.clipboard.writeText(joinUrl).then(
+      () => setText(copy, "Copied"),
+      () => setText(copy, "Copy failed"),
+    ),
   );
 
   mount(
