@@ -1,6 +1,6 @@
-// Starts a local server (wrangler dev as `npm start` runs it, or the same worker straight through
-// Miniflare as `npm run serve:bench` does) on a free port with its own state folder, and waits until it
-// answers. Used by the end-to-end tests and the load-test runner.
+// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through Miniflare as
+// `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
+// folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -50,7 +50,11 @@ function command(
   stateDir: string,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
-    return { cmd: "npx", args: ["deno", "run", "-A", "deno/main.ts"], env: { PORT: String(port), DATA_DIR: stateDir } };
+    return {
+      cmd: "npx",
+      args: ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "deno/main.ts"],
+      env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: stateDir },
+    };
   if (kind === "miniflare")
     return {
       cmd: "npx",
