@@ -1,6 +1,6 @@
-// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through
-// Miniflare as `npm run serve:bench` does, or the Deno server as `npm run start:deno` does) on a free
-// port with its own state folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
+// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through Miniflare as
+// `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
+// folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
