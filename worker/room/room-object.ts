@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { CloseCode } from "../../shared/protocol.ts";
 import { authSecret } from "../auth/secret.ts";
 import { signToken } from "../auth/token.ts";
-import type { PhotoInput } from "../platform.ts";
+import type { AccessCounts, PhotoInput } from "../platform.ts";
 import { RoomEngine } from "./room-engine.ts";
 import type { Attachment, Conn, RoomHost, Sql, SqlValue } from "./room-host.ts";
 
@@ -127,5 +127,20 @@ export class Room extends DurableObject<Env> {
   }
   shotReport(userId: string, shotId: string) {
     return this.engine.shotReport(userId, shotId);
+  }
+  tiles(shotId: string) {
+    return this.engine.tiles(shotId);
+  }
+  ownerShot(userId: string, shotId: string | undefined) {
+    return this.engine.ownerShot(userId, shotId);
+  }
+  latestShot() {
+    return this.engine.latestShot();
+  }
+  countAccess(counts: AccessCounts) {
+    this.engine.countAccess(counts);
+  }
+  stats(userId: string) {
+    return this.engine.stats(userId);
   }
 }
