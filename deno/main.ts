@@ -5,6 +5,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../worker/app.ts";
+import { diskBlobStore } from "./disk-blob-store.ts";
+import { MosaicRegistry } from "./mosaic-registry.ts";
 import { Background, denoPlatform, type ServerEnv } from "./platform.ts";
 import { RoomRegistry } from "./room-registry.ts";
 import { openSqlite } from "./sqlite.ts";
@@ -27,10 +29,12 @@ await Deno.mkdir(dataDir, { recursive: true });
 const serverDb = openSqlite(join(dataDir, "server.sqlite"));
 const rooms = new RoomRegistry(join(dataDir, "rooms"), env, serverDb);
 const background = new Background();
-const platform = denoPlatform({ env, rooms, blobsDir: join(dataDir, "blobs"), serverDb, background });
+const blobs = diskBlobStore(join(dataDir, "blobs"), serverDb);
+const mosaics = new MosaicRegistry(join(dataDir, "mosaics"), blobs, (roomId) => rooms.room(roomId));
+const platform = denoPlatform({ env, rooms, mosaics, blobs, serverDb, background });
 const app = createApp<ServerEnv>(() => platform);
 const serveApp = staticApp(appDir);
-const armed = rooms.start();
+const armed = rooms.start() + mosaics.start();
 
 const server = Deno.serve(
   {
@@ -51,6 +55,7 @@ async function shutdown(signal: string): Promise<void> {
   // Requests in flight (an upload between its blob writes and its record) finish before the databases close.
   await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 5000))]);
   await background.settle();
+  mosaics.close();
   rooms.close();
   serverDb.close();
   Deno.exit(0);

@@ -1,9 +1,9 @@
 // The Deno server's Platform: rooms as in-process actors, photos on disk, no HTTP cache (the photos
 // are already on local disk: a cache would only copy them to another folder).
 import { authSecret } from "../worker/auth/secret.ts";
-import type { Platform } from "../worker/platform.ts";
+import type { BlobStore, Platform } from "../worker/platform.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
-import { diskBlobStore } from "./disk-blob-store.ts";
+import type { MosaicRegistry } from "./mosaic-registry.ts";
 import type { RoomRegistry } from "./room-registry.ts";
 import type { SqliteFile } from "./sqlite.ts";
 
@@ -28,14 +28,16 @@ export class Background {
 export function denoPlatform(opts: {
   env: ServerEnv;
   rooms: RoomRegistry;
-  blobsDir: string;
+  mosaics: MosaicRegistry;
+  blobs: BlobStore;
   serverDb: SqliteFile;
   background: Background;
 }): Platform {
   const { env, rooms, background } = opts;
   return {
     room: (roomId) => rooms.room(roomId),
-    blobs: diskBlobStore(opts.blobsDir, opts.serverDb),
+    mosaic: (roomId, shotId) => opts.mosaics.mosaic(roomId, shotId),
+    blobs: opts.blobs,
     cache: null,
     authSecret: authSecret(env),
     organizerKey: env.ORGANIZER_KEY || null,

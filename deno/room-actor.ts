@@ -2,7 +2,7 @@
 // sockets and a durable alarm. Serialised like a Durable Object: the engine's handlers are synchronous
 // and JS runs one at a time, so every event runs to its end; the only await is in join, as on Workers.
 import { CloseCode } from "../shared/protocol.ts";
-import type { PhotoInput, RoomApi } from "../worker/platform.ts";
+import type { AccessCounts, PhotoInput, RoomApi } from "../worker/platform.ts";
 import { engineConfig, type RoomEnv } from "../worker/room/room-config.ts";
 import { RoomEngine } from "../worker/room/room-engine.ts";
 import { guard, refuseUpgrade } from "../worker/room/room-entry.ts";
@@ -91,6 +91,21 @@ export class RoomActor implements RoomApi {
   }
   async shotReport(userId: string, shotId: string) {
     return this.use().shotReport(userId, shotId);
+  }
+  async tiles(shotId: string) {
+    return this.use().tiles(shotId);
+  }
+  async ownerShot(userId: string, shotId: string | undefined) {
+    return this.use().ownerShot(userId, shotId);
+  }
+  async latestShot() {
+    return this.use().latestShot();
+  }
+  async countAccess(counts: AccessCounts) {
+    this.use().countAccess(counts);
+  }
+  async stats(userId: string) {
+    return this.use().stats(userId);
   }
 
   async fetch(request: Request): Promise<Response> {

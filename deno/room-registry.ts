@@ -57,6 +57,11 @@ export class RoomRegistry {
       listPhotos: (q) => actor().listPhotos(q),
       removePhoto: (userId, photoId) => actor().removePhoto(userId, photoId),
       shotReport: (userId, shotId) => actor().shotReport(userId, shotId),
+      tiles: (shotId) => actor().tiles(shotId),
+      ownerShot: (userId, shotId) => actor().ownerShot(userId, shotId),
+      latestShot: () => actor().latestShot(),
+      countAccess: (counts) => actor().countAccess(counts),
+      stats: (userId) => actor().stats(userId),
       fetch: (request) => actor().fetch(request),
     };
   }

@@ -23,7 +23,8 @@ export function openSqlite(path: string): SqliteFile {
 
   return {
     exec<T extends Row = Row>(query: string, ...params: SqlValue[]): T[] {
-      return prepared(query).all(...params) as T[];
+      // node:sqlite binds Uint8Array, not ArrayBuffer (what a Durable Object's storage returns for a BLOB).
+      return prepared(query).all(...params.map((p) => (p instanceof ArrayBuffer ? new Uint8Array(p) : p))) as T[];
     },
     transaction<T>(fn: () => T): T {
       // Nested calls become savepoints, so an inner failure undoes only its own writes.

@@ -135,6 +135,8 @@ export type ShotReport = ShotView & {
     uploaded: boolean;
   }>;
 };
+/** GET /api/rooms/:roomId/stats (owner): image reads served from the store vs from the HTTP cache. */
+export type RoomStats = { r2Reads: number; cacheHits: number; members: number; photos: number };
 export type ApiError = { error: { code: string; message: string } };
 
 // ---- guards: each returns the typed message or null, never throws ----

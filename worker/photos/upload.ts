@@ -106,5 +106,17 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     }),
   );
   const { photoId, url, thumbUrl } = r.photo;
+  if (r.created && tile) {
+    // After the room recorded the photo, off the upload's path; the builder catches up from the
+    // room's index if this is lost.
+    const rgba = tile;
+    platform.waitUntil(
+      platform
+        .mosaic(roomId, shot)
+        .add(photoId, rgba)
+        .then((res) => void (res.ok || console.error(`[upload] mosaic add ${photoId}: ${res.code}`)))
+        .catch((e: unknown) => console.error(`[upload] mosaic add ${photoId}:`, e)),
+    );
+  }
   return c.json({ photoId, url, thumbUrl, created: r.created }, r.created ? 201 : 200);
 }

@@ -2,7 +2,7 @@
 // to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode } from "../../shared/protocol.ts";
-import type { PhotoInput } from "../platform.ts";
+import type { AccessCounts, PhotoInput } from "../platform.ts";
 import { engineConfig } from "./room-config.ts";
 import { RoomEngine } from "./room-engine.ts";
 import { guard, refuseUpgrade } from "./room-entry.ts";
@@ -104,5 +104,20 @@ export class Room extends DurableObject<Env> {
   }
   shotReport(userId: string, shotId: string) {
     return this.engine.shotReport(userId, shotId);
+  }
+  tiles(shotId: string) {
+    return this.engine.tiles(shotId);
+  }
+  ownerShot(userId: string, shotId: string | undefined) {
+    return this.engine.ownerShot(userId, shotId);
+  }
+  latestShot() {
+    return this.engine.latestShot();
+  }
+  countAccess(counts: AccessCounts) {
+    this.engine.countAccess(counts);
+  }
+  stats(userId: string) {
+    return this.engine.stats(userId);
   }
 }

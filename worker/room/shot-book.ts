@@ -58,6 +58,12 @@ export class ShotBook {
     };
   }
 
+  /** The id of `shotId` when it exists, or of the latest shot when it is undefined; null otherwise. */
+  resolve(shotId: string | undefined): string | null {
+    const r = shotId === undefined ? this.latestRow() : this.row(shotId);
+    return r ? r.shot_id : null;
+  }
+
   latest(): ShotView | null {
     const r = this.latestRow();
     return r ? this.viewOf(r) : null;

@@ -1,0 +1,51 @@
+// File downloads inside workerd: immutable files with ETag/304 and byte ranges, unknown files, and
+// stats for the owner only.
+import { describe, expect, it } from "vitest";
+import { auth, call, fetchRaw, login, roomWithPhotos, roomWithShot } from "./helpers.ts";
+
+describe("file downloads", () => {
+  it("answer 304 to the file's ETag and serve single byte ranges as 206, or 416 when unsatisfiable", async () => {
+    const { photos } = await roomWithPhotos(1, "range");
+    const { url, photo } = photos[0]!;
+    const full = await fetchRaw(url);
+    const etag = full.headers.get("ETag")!;
+    expect(full.headers.get("Accept-Ranges")).toBe("bytes");
+    expect(new Uint8Array(await full.arrayBuffer())).toEqual(photo);
+    const notModified = await fetchRaw(url, { headers: { "If-None-Match": etag } });
+    expect([notModified.status, notModified.headers.get("ETag")]).toEqual([304, etag]);
+
+    const size = photo.byteLength;
+    const cases: Array<[string, number, number]> = [
+      ["bytes=0-99", 0, 99],
+      ["bytes=100-", 100, size - 1],
+      ["bytes=-50", size - 50, size - 1],
+    ];
+    for (const [header, start, end] of cases) {
+      const r = await fetchRaw(url, { headers: { Range: header } });
+      expect(r.status, header).toBe(206);
+      expect(r.headers.get("Content-Range")).toBe(`bytes ${start}-${end}/${size}`);
+      expect(new Uint8Array(await r.arrayBuffer())).toEqual(photo.subarray(start, end + 1));
+    }
+    const beyond = await fetchRaw(url, { headers: { Range: `bytes=${size}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("Content-Range")).toBe(`bytes */${size}`);
+    expect(await beyond.json()).toMatchObject({ error: { code: "range_not_satisfiable" } });
+  });
+
+  it("show stats to the owner only", async () => {
+    const { roomId } = await roomWithShot(0, "stats");
+    const other = await login("Mallory");
+    expect((await call(`/api/rooms/${roomId}/stats`)).status).toBe(401);
+    expect(await call(`/api/rooms/${roomId}/stats`, { headers: auth(other) })).toMatchObject({
+      status: 403,
+      body: { error: { code: "not_owner" } },
+    });
+  });
+
+  it("answer 404 for a file name that is not content-addressed or not stored", async () => {
+    const { roomId } = await roomWithShot(0, "nofile");
+    expect((await call(`/api/rooms/${roomId}/files/..%2Fsecret.jpg`)).status).toBe(404);
+    const absent = await call(`/api/rooms/${roomId}/files/${"0".repeat(64)}.jpg`);
+    expect(absent).toMatchObject({ status: 404, body: { error: { code: "file_not_found" } } });
+  });
+});
