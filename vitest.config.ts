@@ -12,6 +12,7 @@ export default defineConfig({
           include: [
             "shared/**/*.test.ts",
             "worker/**/*.test.ts",
+            "deno/**/*.test.ts",
             "loadtest/**/*.test.ts",
             "scripts/**/*.test.ts",
             "app/src/**/*.test.ts",

@@ -1,4 +1,5 @@
-// Starts the local server as `npm start` does (wrangler dev), on a free port with its own state
+// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through Miniflare as
+// `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
 // folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -40,7 +41,7 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string, 
   throw new Error(`server did not answer within ${timeoutMs} ms:\n${log()}`);
 }
 
-export type ServerKind = "wrangler" | "deno";
+export type ServerKind = "wrangler" | "deno" | "miniflare";
 
 /** Command lines per kind; state persists in `stateDir` so a restart keeps rooms and photos. */
 function command(
@@ -49,7 +50,17 @@ function command(
   stateDir: string,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
-    return { cmd: "npx", args: ["deno", "run", "-A", "deno/main.ts"], env: { PORT: String(port), DATA_DIR: stateDir } };
+    return {
+      cmd: "npx",
+      args: ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "deno/main.ts"],
+      env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: stateDir },
+    };
+  if (kind === "miniflare")
+    return {
+      cmd: "npx",
+      args: ["tsx", "scripts/serve-bench.ts", "--port", String(port), "--persist-to", stateDir],
+      env: {},
+    };
   return {
     cmd: "npx",
     args: [

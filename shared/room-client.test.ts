@@ -1,6 +1,6 @@
 // The room client over an in-memory socket: no frame is lost to late handlers, clocks with a
 // large skew still fire on the server's instant, and drops reconnect with backoff.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RoomClient, type SocketLike } from "./room-client.ts";
 import type { ServerMessage } from "./protocol.ts";
 
@@ -101,8 +101,9 @@ describe("RoomClient", () => {
     socket.push({ type: "shoot", shotId: "s3", at: Date.now() - 500 });
     const f = await c.once("fire");
     expect(f.late).toBe(true);
-    const fired = socket.sent.find((m) => m.type === "fired");
-    expect(fired).toMatchObject({ shotId: "s3", late: true });
+    await vi.waitFor(() =>
+      expect(socket.sent.find((m) => m.type === "fired")).toMatchObject({ shotId: "s3", late: true }),
+    );
     c.close();
   });
 

@@ -15,7 +15,8 @@ const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileByt
 export const blobKey = (roomId: string, sha: string, ext: string) => `rooms/${roomId}/${sha}.${ext}`;
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  // Deno's lib types refuse a possibly shared buffer; these bytes are always a fresh, unshared copy.
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -50,8 +50,10 @@ export class RoomEngine {
     const [row] = this.host.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k);
     return row ? row.v : null;
   }
+  private id: string | null = null;
+  /** Immutable once the room exists, and read for every photo URL of a listing: read once. */
   get roomId(): string {
-    return this.meta("roomId") ?? "";
+    return (this.id ??= this.meta("roomId")) ?? "";
   }
   get exists(): boolean {
     return this.meta("roomId") !== null;
