@@ -2,7 +2,7 @@
 // `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
 // folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,7 +85,9 @@ export async function startServer(
   opts: { stateDir?: string; env?: Record<string, string> } = {},
 ): Promise<LocalServer> {
   const port = await freePort();
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), `simulshot-${kind}-`));
+  // Miniflare's state goes to memory-backed /dev/shm (see serve-bench.ts) and is removed on stop.
+  const scratch = kind === "miniflare" && !opts.stateDir && existsSync("/dev/shm");
+  const stateDir = opts.stateDir ?? mkdtempSync(join(scratch ? "/dev/shm" : tmpdir(), `simulshot-${kind}-`));
   const url = `http://127.0.0.1:${port}`;
   let child!: ChildProcess;
   let output = "";
@@ -123,7 +125,10 @@ export async function startServer(
   return {
     kind,
     url,
-    stop,
+    stop: async () => {
+      await stop();
+      if (scratch) rmSync(stateDir, { recursive: true, force: true });
+    },
     restart: async () => {
       await stop();
       await launch();

@@ -115,15 +115,11 @@ export class ShotBook {
     return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
   }
 
+  /** One statement: a thousand reports arrive in the same few milliseconds. */
   recordFired(f: FiredMessage, memberId: string): boolean {
-    const exists = this.count(
-      "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
-      f.shotId,
-      memberId,
-    );
-    if (!exists) return false;
-    this.host.sql.exec(
-      "UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?",
+    const updated = this.host.sql.exec(
+      `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?
+       RETURNING member_id`,
       f.firedAt,
       f.offset,
       f.error,
@@ -131,7 +127,7 @@ export class ShotBook {
       f.shotId,
       memberId,
     );
-    return true;
+    return updated.length > 0;
   }
 
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {
