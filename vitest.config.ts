@@ -22,6 +22,7 @@ export default defineConfig({
             miniflare: { bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret" } },
           }),
         ],
+        resolve: { preserveSymlinks: true },
         test: { name: "workers", include: ["test/workers/**/*.test.ts", "worker/**/*.workers.test.ts"] },
       },
       {
