@@ -76,7 +76,9 @@ function command(
       "warn",
       "--show-interactive-dev-session=false",
     ],
-    env: { WRANGLER_SEND_METRICS: "false" },
+    // A private dev registry: wrangler dev reloads its worker whenever the shared one changes (any other
+    // `wrangler dev` on the machine starting or stopping), answering POSTs in flight with a 503.
+    env: { WRANGLER_SEND_METRICS: "false", WRANGLER_REGISTRY_PATH: join(stateDir, "dev-registry") },
   };
 }
 
@@ -121,7 +123,12 @@ export async function startServer(
     await exited;
     clearTimeout(t);
   };
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    await stop(); // a server that never answered is still running: do not leave it behind
+    throw e;
+  }
   return {
     kind,
     url,
