@@ -51,10 +51,12 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: closing sockets and databases`);
-  mosaics.close();
-  rooms.close(); // sockets first: the server's shutdown waits for open connections
-  await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
+  rooms.disconnect();
+  // Requests in flight (an upload between its blob writes and its record) finish before the databases close.
+  await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 5000))]);
   await background.settle();
+  mosaics.close();
+  rooms.close();
   serverDb.close();
   Deno.exit(0);
 }

@@ -134,8 +134,8 @@ export class RoomActor implements RoomApi {
     guard("alarm", () => this.use().onAlarm());
   }
 
-  /** Closes every socket (clients reconnect) and the database. */
-  close(code: number = CloseCode.GoingAway, reason = "server restarting"): void {
+  /** Closes every socket; clients reconnect with the same clientId. */
+  disconnect(code: number = CloseCode.GoingAway, reason = "server restarting"): void {
     for (const c of this.conns) {
       try {
         c.close(code, reason);
@@ -143,6 +143,10 @@ export class RoomActor implements RoomApi {
         // already closing
       }
     }
+  }
+
+  close(): void {
+    this.disconnect();
     this.conns.clear();
     this.db.close();
   }

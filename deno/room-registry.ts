@@ -89,6 +89,11 @@ export class RoomRegistry {
     return closed;
   }
 
+  /** Closes every room's sockets (a server's shutdown waits for open connections). */
+  disconnect(): void {
+    for (const actor of this.actors.values()) actor.disconnect();
+  }
+
   /** Stops the alarms, then closes every socket and database. */
   close(): void {
     if (this.sweeper !== null) clearInterval(this.sweeper);

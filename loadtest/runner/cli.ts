@@ -12,7 +12,7 @@ import { renderReport, type RoomSummary } from "./report.ts";
 import { ScriptError, run } from "./run.ts";
 
 const USAGE = `usage: npm run loadtest -- --clients N [--url URL] [--processes P] [--summary FILE] [--report FILE.html]
-       [--server miniflare|wrangler] [--runner auto|k6|builtin] [--script loadtest/room.ts] [-e KEY=VALUE]...
+       [--server miniflare|wrangler|deno] [--runner auto|k6|builtin] [--script loadtest/room.ts] [-e KEY=VALUE]...
 Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1 (see loadtest/room.ts).`;
 
 type Args = {
@@ -46,7 +46,8 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown argument ${flag}\n${USAGE}`);
   }
   if (!Number.isInteger(a.clients) || a.clients < 1) throw new Error(`--clients must be a positive integer\n${USAGE}`);
-  if (!["miniflare", "wrangler"].includes(a.server)) throw new Error(`--server is miniflare or wrangler\n${USAGE}`);
+  if (!["miniflare", "wrangler", "deno"].includes(a.server))
+    throw new Error(`--server is miniflare, wrangler or deno\n${USAGE}`);
   if (!["auto", "k6", "builtin"].includes(a.runner)) throw new Error(`--runner is auto, k6 or builtin\n${USAGE}`);
   return a;
 }
