@@ -11,7 +11,8 @@ export type LocalServer = {
   kind: string;
   url: string;
   stop(): Promise<void>;
-  restart(): Promise<void>;
+  /** Stops the server, awaits `whileDown` (if any), then starts it again on the same port and state. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   child: () => ChildProcess;
 };
 
@@ -136,8 +137,9 @@ export async function startServer(
       await stop();
       if (scratch) rmSync(stateDir, { recursive: true, force: true });
     },
-    restart: async () => {
+    restart: async (whileDown?: () => Promise<void>) => {
       await stop();
+      await whileDown?.();
       await launch();
     },
     child: () => child,
