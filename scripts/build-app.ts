@@ -38,6 +38,10 @@ export async function buildApp(): Promise<BuiltFile[]> {
     legalComments: "none",
     logLevel: "warning",
     metafile: true,
+    tsconfig: "app/tsconfig.json",
+    // node_modules may be a symlink to a shared install: resolving through it would make esbuild read
+    // that checkout's package.json and tsconfig.json too.
+    preserveSymlinks: true,
   });
   // The entry's static imports (the chunk it shares with the organiser's page) are preloaded by the
   // HTML, so a guest's phone fetches all its code in one round trip instead of two.

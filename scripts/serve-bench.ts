@@ -2,7 +2,7 @@
 // `wrangler dev` puts in front of it (see docs/performance.md "Load test"). Built as `wrangler deploy
 // --dry-run` builds it, bound to the Durable Object, R2 and the cache from wrangler.toml, state on disk.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -36,8 +36,12 @@ export function buildWorker(outDir: string): string {
   return join(outDir, "index.js");
 }
 
+/** Durable Object SQLite commits fsync; on a shared disk each one costs milliseconds that production
+ *  storage does not, so bench state lives in memory-backed /dev/shm where there is one. */
+export const benchStateRoot = () => (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
+
 export async function startBenchServer(o: BenchServerOptions = {}): Promise<{ url: string; stop(): Promise<void> }> {
-  const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "simulshot-bench-"));
+  const stateDir = o.stateDir ?? mkdtempSync(join(benchStateRoot(), "simulshot-bench-"));
   mkdirSync(stateDir, { recursive: true });
   const scriptPath = buildWorker(join(stateDir, "build"));
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
@@ -59,7 +63,13 @@ export async function startBenchServer(o: BenchServerOptions = {}): Promise<{ ur
     log: new Log(LogLevel.WARN),
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (o.entry ? await mf.ready : await mf.unsafeGetDirectURL()).toString().replace(/\/$/, "");
-  return { url, stop: () => mf.dispose() };
+  return {
+    url,
+    stop: async () => {
+      await mf.dispose();
+      if (!o.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
 }
 
 function parseArgs(argv: string[]): BenchServerOptions {
@@ -85,7 +95,7 @@ function parseArgs(argv: string[]): BenchServerOptions {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const o = parseArgs(process.argv.slice(2));
-  const server = await startBenchServer({ stateDir: join(ROOT, ".wrangler", "bench-state"), ...o });
+  const server = await startBenchServer({ stateDir: join(benchStateRoot(), "simulshot-bench-state"), ...o });
   console.log(
     `simulshot (Miniflare${o.entry ? " with its entry worker" : ", worker on its own socket"}) on ${server.url}`,
   );

@@ -35,7 +35,7 @@ export class Gallery {
     private readonly opts: GalleryOptions = {},
   ) {
     this.el = h("section", { class: "gallery", "aria-label": "Photos" }, this.empty, this.grid, this.more);
-    this.refresh = throttle(() => void this.queue(() => this.readTail()), 1000);
+    this.refresh = throttle(() => void this.queue(() => this.readTail()), 1000, { jitterMs: 500 });
   }
 
   get count(): number {

@@ -20,6 +20,21 @@ function clock() {
 }
 
 describe("throttle", () => {
+  it("delays a first run by the jitter, and still runs once for a burst", () => {
+    const c = clock();
+    let runs = 0;
+    const go = throttle(() => runs++, 1000, { ...c, jitterMs: 400, random: () => 0.5 });
+    go();
+    go();
+    expect(runs).toBe(0);
+    c.advance(199);
+    expect(runs).toBe(0);
+    c.advance(1);
+    expect(runs).toBe(1);
+    c.advance(5000);
+    expect(runs).toBe(1);
+  });
+
   it("runs the first call at once and a burst of later calls once, at the end of the interval", () => {
     const c = clock();
     let runs = 0;

@@ -41,6 +41,8 @@ export type K6Response = {
   json(selector?: string): unknown;
 };
 
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
 /** "content-length" → "Content-Length", as Go (and so k6) spells header names. */
 const canonical = (h: string) => h.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
 
@@ -139,12 +141,19 @@ export function httpModule(vu: Vu) {
     try {
       const timer = setTimeout(() => controller.abort(new Error("request timeout")), timeoutMs(p.timeout));
       try {
-        const res = await fetch(url, {
-          method,
-          headers: p.headers,
-          body: encodeBody(body).payload,
-          signal: controller.signal,
-          redirect: p.redirects === 0 ? "manual" : "follow",
+        const send = () =>
+          fetch(url, {
+            method,
+            headers: p.headers,
+            body: encodeBody(body).payload,
+            signal: controller.signal,
+            redirect: p.redirects === 0 ? "manual" : "follow",
+          });
+        // Like Go's transport (so k6), an idempotent request that finds its kept-alive connection
+        // closed by the server is sent once more on a fresh one.
+        const res = await send().catch((e: unknown) => {
+          if (controller.signal.aborted || !IDEMPOTENT.has(method)) throw e;
+          return send();
         });
         waiting = performance.now() - t0;
         let out: string | ArrayBuffer | null = null;

@@ -51,6 +51,8 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
       try {
         // The organiser logs in, creates a room and gets the link and QR code.
         const org = await phonePage(browser);
+        const orgRequests: string[] = [];
+        org.on("request", (r) => orgRequests.push(new URL(r.url()).pathname));
         await org.goto(`${server.url}/`);
         await org.getByLabel("Your name").fill("Olga");
         await org.getByRole("button", { name: "Log in" }).click();
@@ -148,6 +150,24 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         }
         await screenshot(org, "06-organiser-gallery");
         await screenshot(guests[0]!, "06-guest-1-gallery");
+
+        // The gallery fetched thumbs only; a full photo is fetched when its thumb is clicked.
+        const fullUrls = new Set(photos.map((p) => p.url));
+        expect(orgRequests.filter((path) => fullUrls.has(path))).toEqual([]);
+        const first = org.locator(".gallery figure.photo").first();
+        const firstId = await first.getAttribute("data-photo-id");
+        await first.getByRole("button", { name: /Open the photo/ }).click();
+        const full = org.locator(".lightbox img");
+        await full.waitFor();
+        await expect
+          .poll(() => full.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+          .toBe(Number(cameraSizes[0]!.split("x")[0]));
+        expect(orgRequests.filter((path) => fullUrls.has(path))).toEqual([
+          photos.find((p) => p.photoId === firstId)!.url,
+        ]);
+        await screenshot(org, "06-organiser-full-photo");
+        await org.locator(".lightbox").click({ position: { x: 5, y: 5 } });
+        await org.locator(".lightbox").waitFor({ state: "detached" });
 
         // The organiser removes a photo (two taps).
         const remove = org

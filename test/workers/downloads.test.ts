@@ -1,7 +1,8 @@
 // File downloads inside workerd: immutable files with ETag/304 and byte ranges, unknown files, and
 // stats for the owner only.
 import { describe, expect, it } from "vitest";
-import { auth, call, fetchRaw, login, roomWithPhotos, roomWithShot } from "./helpers.ts";
+import { env } from "cloudflare:test";
+import { auth, call, fetchRaw, jpeg, login, roomWithPhotos, roomWithShot, upload } from "./helpers.ts";
 
 describe("file downloads", () => {
   it("answer 304 to the file's ETag and serve single byte ranges as 206, or 416 when unsatisfiable", async () => {
@@ -30,6 +31,28 @@ describe("file downloads", () => {
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get("Content-Range")).toBe(`bytes */${size}`);
     expect(await beyond.json()).toMatchObject({ error: { code: "range_not_satisfiable" } });
+  });
+
+  it("of a removed photo stop, unless another photo has the same bytes", async () => {
+    const { roomId, token, members } = await roomWithShot(3, "shared");
+    const same = jpeg(40, 30, [9, 99, 199]);
+    const ups = await Promise.all(
+      [same, same, jpeg(40, 30, [1, 2, 3])].map((photo, i) =>
+        upload(roomId, members[i]!.welcome.uploadToken, { photo }),
+      ),
+    );
+    const [a, b, c] = ups.map((u) => u.body as { photoId: string; url: string });
+    expect(a!.url).toBe(b!.url);
+    for (const p of [a!, c!])
+      expect(
+        (await call(`/api/rooms/${roomId}/photos/${p.photoId}`, { method: "DELETE", headers: auth(token) })).status,
+      ).toBe(204);
+    const key = (url: string) => `rooms/${roomId}/${url.slice(url.lastIndexOf("/") + 1)}`;
+    for (let i = 0; i < 100 && (await env.PHOTOS.head(key(c!.url))); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await env.PHOTOS.head(key(c!.url))).toBeNull();
+    expect((await fetchRaw(c!.url)).status).toBe(404);
+    const kept = await fetchRaw(b!.url);
+    expect(new Uint8Array(await kept.arrayBuffer())).toEqual(same);
   });
 
   it("show stats to the owner only", async () => {

@@ -26,6 +26,7 @@ export function toJpeg(canvas: HTMLCanvasElement, quality: number): Promise<Blob
 }
 
 export async function captureAt(ring: FrameRing, target: number): Promise<Capture | null> {
+  ring.start(); // already running unless the shoot came late
   await ring.waitUntil(target, WAIT_FOR_NEXT_FRAME_MS);
   const frame = nearestFrame(ring.recent, target);
   if (frame) ring.take(frame);

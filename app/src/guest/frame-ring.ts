@@ -13,7 +13,7 @@ export class FrameRing {
 
   constructor(
     private readonly video: HTMLVideoElement,
-    private readonly size = 6,
+    private readonly size = 5,
   ) {}
 
   /** Frames kept, oldest first; times are on the client clock (timeOrigin + performance.now()). */

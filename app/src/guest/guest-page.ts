@@ -15,6 +15,8 @@ import { FrameRing } from "./frame-ring.ts";
 import { UploadError, uploadCapture } from "./upload.ts";
 
 const NAME_KEY = "simulshot.name";
+/** The frame ring starts this long before the instant, ms. */
+const RING_LEAD_MS = 500;
 
 type State = "idle" | "ready" | "countdown" | "capturing" | "uploading" | "uploaded" | "failed" | "missed";
 
@@ -128,9 +130,12 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     });
     c.on("shoot", (s) => {
       if (handled.has(s.shotId)) return;
-      ring.start();
+      const target = s.at - (c.estimate?.offset ?? 0);
+      // Frames are kept only just before the instant: copying every frame all through the countdown
+      // would cost the phone CPU and battery for nothing.
+      setTimeout(() => handled.has(s.shotId) || ring.start(), Math.max(0, target - c.now() - RING_LEAD_MS));
       stopCountdown();
-      stopCountdown = showCountdown(count, s.at - (c.estimate?.offset ?? 0), c.now);
+      stopCountdown = showCountdown(count, target, c.now);
       setState("countdown", "Get ready…");
       showShot(s.shotId, 0);
     });

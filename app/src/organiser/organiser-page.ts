@@ -48,7 +48,12 @@ function loginView(root: HTMLElement): void {
     autocomplete: "name",
     placeholder: "Your name",
   });
-  const key = h("input", { name: "key", type: "password", placeholder: "Organiser key" });
+  const key = h("input", {
+    name: "key",
+    type: "password",
+    autocomplete: "current-password",
+    placeholder: "Organiser key",
+  });
   const keyRow = h("label", { hidden: true }, "This server needs an organiser key", key);
   const error = h("p", { class: "error", role: "alert" });
   const form = h(
