@@ -1,7 +1,7 @@
 // The Durable Object for one room: adapts SQLite storage, hibernatable WebSockets and the alarm
 // to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode } from "../../shared/protocol.ts";
+import { CloseCode, ErrorCode } from "../../shared/protocol.ts";
 import { authSecret } from "../auth/secret.ts";
 import { signToken } from "../auth/token.ts";
 import type { PhotoInput } from "../platform.ts";
@@ -69,9 +69,15 @@ export class Room extends DurableObject<Env> {
         { error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } },
         { status: 426 },
       );
-    if (!this.engine.exists)
-      return Response.json({ error: { code: "room_not_found", message: "no such room" } }, { status: 404 });
     const { 0: client, 1: server } = new WebSocketPair();
+    if (!this.engine.exists) {
+      // Browsers never see an HTTP status on a failed upgrade (only 1006), so a client would retry
+      // forever: answer on the socket instead, with a close code that tells it to stop.
+      server.accept();
+      server.send(JSON.stringify({ type: "error", code: ErrorCode.RoomNotFound, message: "no such room" }));
+      server.close(CloseCode.UnknownRoom, "unknown room");
+      return new Response(null, { status: 101, webSocket: client });
+    }
     // Hibernation API: the runtime holds the socket while this object sleeps.
     this.ctx.acceptWebSocket(server);
     return new Response(null, { status: 101, webSocket: client });
