@@ -1,7 +1,8 @@
-// Starts the local server as `npm start` does (wrangler dev), on a free port with its own state
+// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through Miniflare as
+// `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
 // folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,8 @@ export type LocalServer = {
   kind: string;
   url: string;
   stop(): Promise<void>;
-  restart(): Promise<void>;
+  /** Stops the server, awaits `whileDown` (if any), then starts it again on the same port and state. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   child: () => ChildProcess;
 };
 
@@ -40,7 +42,7 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string, 
   throw new Error(`server did not answer within ${timeoutMs} ms:\n${log()}`);
 }
 
-export type ServerKind = "wrangler" | "deno";
+export type ServerKind = "wrangler" | "deno" | "miniflare";
 
 /** Command lines per kind; state persists in `stateDir` so a restart keeps rooms and photos. */
 function command(
@@ -50,7 +52,17 @@ function command(
   inspectorPort: number,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
-    return { cmd: "npx", args: ["deno", "run", "-A", "deno/main.ts"], env: { PORT: String(port), DATA_DIR: stateDir } };
+    return {
+      cmd: "npx",
+      args: ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "deno/main.ts"],
+      env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: stateDir },
+    };
+  if (kind === "miniflare")
+    return {
+      cmd: "npx",
+      args: ["tsx", "scripts/serve-bench.ts", "--port", String(port), "--persist-to", stateDir],
+      env: {},
+    };
   return {
     cmd: "npx",
     args: [
@@ -69,7 +81,9 @@ function command(
       "warn",
       "--show-interactive-dev-session=false",
     ],
-    env: { WRANGLER_SEND_METRICS: "false" },
+    // A private dev registry: wrangler dev reloads its worker whenever the shared one changes (any other
+    // `wrangler dev` on the machine starting or stopping), answering POSTs in flight with a 503.
+    env: { WRANGLER_SEND_METRICS: "false", WRANGLER_REGISTRY_PATH: join(stateDir, "dev-registry") },
   };
 }
 
@@ -78,7 +92,9 @@ export async function startServer(
   opts: { stateDir?: string; env?: Record<string, string> } = {},
 ): Promise<LocalServer> {
   const port = await freePort();
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), `simulshot-${kind}-`));
+  // Miniflare's state goes to memory-backed /dev/shm (see serve-bench.ts) and is removed on stop.
+  const scratch = kind === "miniflare" && !opts.stateDir && existsSync("/dev/shm");
+  const stateDir = opts.stateDir ?? mkdtempSync(join(scratch ? "/dev/shm" : tmpdir(), `simulshot-${kind}-`));
   const url = `http://127.0.0.1:${port}`;
   let child!: ChildProcess;
   let output = "";
@@ -112,13 +128,22 @@ export async function startServer(
     await exited;
     clearTimeout(t);
   };
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    await stop(); // a server that never answered is still running: do not leave it behind
+    throw e;
+  }
   return {
     kind,
     url,
-    stop,
-    restart: async () => {
+    stop: async () => {
       await stop();
+      if (scratch) rmSync(stateDir, { recursive: true, force: true });
+    },
+    restart: async (whileDown?: () => Promise<void>) => {
+      await stop();
+      await whileDown?.();
       await launch();
     },
     child: () => child,

@@ -1,6 +1,6 @@
 // The room client over an in-memory socket: no frame is lost to late handlers, clocks with a
 // large skew still fire on the server's instant, and drops reconnect with backoff.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RoomClient, type SocketLike } from "./room-client.ts";
 import type { ServerMessage } from "./protocol.ts";
 
@@ -10,6 +10,7 @@ const realNow = () => performance.timeOrigin + performance.now();
 class FakeSocket implements SocketLike {
   readyState = 0;
   sent: any[] = [];
+  answerPings = true;
   private listeners: Record<string, Array<(e: any) => void>> = {};
   constructor(private readonly autoWelcome = true) {
     queueMicrotask(() => {
@@ -41,7 +42,7 @@ class FakeSocket implements SocketLike {
           }),
         1,
       );
-    if (m.type === "ping")
+    if (m.type === "ping" && this.answerPings)
       setTimeout(() => this.push({ type: "pong", id: m.id, t0: m.t0, ts: Math.floor(realNow()) }), 1);
   }
   close(code = 1000) {
@@ -101,8 +102,26 @@ describe("RoomClient", () => {
     socket.push({ type: "shoot", shotId: "s3", at: Date.now() - 500 });
     const f = await c.once("fire");
     expect(f.late).toBe(true);
-    const fired = socket.sent.find((m) => m.type === "fired");
-    expect(fired).toMatchObject({ shotId: "s3", late: true });
+    await vi.waitFor(() =>
+      expect(socket.sent.find((m) => m.type === "fired")).toMatchObject({ shotId: "s3", late: true }),
+    );
+    c.close();
+  });
+
+  it("fires for a viewer without reporting it, since a viewer is not part of the shot", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => socket,
+      clientId: "c1",
+      name: "Organiser",
+      role: "viewer",
+      reconnect: false,
+    });
+    await c.once("sync");
+    socket.push({ type: "shoot", shotId: "s4", at: Date.now() - 500 });
+    expect(await c.once("fire")).toMatchObject({ shotId: "s4" });
+    expect(socket.sent.filter((m) => m.type === "fired")).toEqual([]);
     c.close();
   });
 
@@ -143,6 +162,67 @@ describe("RoomClient", () => {
     (c as unknown as { socket: FakeSocket }).socket.close(4000);
     await new Promise((r) => setTimeout(r, 30));
     expect(made).toBe(1);
+    c.close();
+  });
+
+  it("replays missed and shot-done to handlers set up after they arrived", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    await c.once("welcome");
+    socket.push({ type: "missed", shotId: "s0", at: 1 });
+    socket.push({ type: "shot-done", shotId: "s0", uploaded: 3, missing: 1 });
+    const seen: string[] = [];
+    c.on("missed", (m) => seen.push(`missed:${m.shotId}`));
+    c.on("shot-done", (d) => seen.push(`done:${d.uploaded}/${d.missing}`));
+    expect(seen).toEqual(["missed:s0", "done:3/1"]);
+    c.close();
+  });
+
+  for (const jump of [+20_000, -20_000])
+    it(`fires on the server's instant when its clock jumped ${jump > 0 ? "forward" : "back"} after the last sync`, async () => {
+      let skew = 0;
+      const socket = new FakeSocket();
+      const c = new RoomClient({
+        url: "ws://x",
+        connect: () => socket,
+        clientId: "c1",
+        name: "A",
+        now: () => realNow() + skew,
+        reconnect: false,
+      });
+      await c.once("sync");
+      skew = jump;
+      const at = Math.floor(realNow()) + 150;
+      const fired = c.once("fire");
+      socket.push({ type: "shoot", shotId: `jump${jump}`, at });
+      const f = await fired;
+      const trueFire = realNow();
+      expect(f.late).toBe(false);
+      expect(Math.abs(f.estimate.offset + jump)).toBeLessThanOrEqual(f.estimate.error + 1e-6);
+      expect(Math.abs(trueFire - at)).toBeLessThan(f.estimate.error + 25);
+      c.close();
+    });
+
+  it("ends a sync round whose pong never comes, fires a waiting shot anyway, and reconnects", async () => {
+    const sockets: FakeSocket[] = [];
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => {
+        sockets.push(new FakeSocket());
+        return sockets[sockets.length - 1]!;
+      },
+      clientId: "c1",
+      name: "A",
+      probeTimeoutMs: 40,
+      reconnect: { baseMs: 10, maxMs: 10 },
+    });
+    await c.once("sync");
+    sockets[0]!.answerPings = false;
+    const fired = c.once("fire");
+    sockets[0]!.push({ type: "shoot", shotId: "past", at: Date.now() - 1000 });
+    expect(await fired).toMatchObject({ shotId: "past", late: true });
+    await c.once("status", (s) => s.connected && sockets.length === 2);
+    expect(sockets[1]!.sent.find((m) => m.type === "fired")).toMatchObject({ shotId: "past", late: true });
     c.close();
   });
 });

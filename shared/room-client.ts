@@ -66,13 +66,29 @@ export type RoomClientOptions = {
   /** Re-sync a small round this often, ms (0 = never). */
   resyncMs?: number;
   reconnect?: { baseMs: number; maxMs: number } | false;
+  /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000). */
+  probeTimeoutMs?: number;
 };
 
 /** Events whose latest value is replayed to a handler that subscribes after it arrived. This is
  *  what keeps a frame that lands before the app set up its handlers from being lost. */
-const STICKY = new Set<keyof RoomClientEvents>(["welcome", "members", "photos", "shoot", "fire", "sync", "status"]);
+const STICKY = new Set<keyof RoomClientEvents>([
+  "welcome",
+  "members",
+  "photos",
+  "shoot",
+  "missed",
+  "shot-done",
+  "fire",
+  "sync",
+  "status",
+]);
 const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom]);
 const MAX_PROBES = 64;
+/** Probes sent on every `shoot` to confirm the clock estimate before the shot. */
+const VERIFY_PROBES = 2;
+
+type Scheduled = { shoot: ShootMessage; est: ClockEstimate; cancel: () => void; fired: boolean };
 
 export function defaultNow(): () => number {
   const perf = (globalThis as { performance?: { timeOrigin: number; now(): number } }).performance;
@@ -97,8 +113,9 @@ export class RoomClient {
   private syncing = false;
   private syncTimer: unknown = null;
   private reconnectTimer: unknown = null;
-  private readonly shots = new Map<string, () => void>();
-  private pendingShoot: ShootMessage | null = null;
+  private readonly shots = new Map<string, Scheduled>();
+  /** Shoots waiting for a clock estimate (none yet, or the old one said the shot is already past). */
+  private readonly waiting = new Map<string, ShootMessage>();
   /** `fired` reports made while disconnected, re-sent after the next welcome. */
   private unsent: ClientMessage[] = [];
 
@@ -142,7 +159,7 @@ export class RoomClient {
   /** Leaves for good: no reconnect, scheduled fires cancelled. */
   close(code: number = CloseCode.Normal): void {
     this.closed = true;
-    for (const cancel of this.shots.values()) cancel();
+    for (const s of this.shots.values()) s.cancel();
     this.clearTimer("syncTimer");
     this.clearTimer("reconnectTimer");
     this.socket?.close(code, "bye");
@@ -150,7 +167,11 @@ export class RoomClient {
 
   /** Drops the connection as a network failure would; the client reconnects by itself. */
   drop(): void {
-    this.socket?.close(CloseCode.GoingAway, "drop");
+    const ws = this.socket;
+    if (!ws) return;
+    ws.close(CloseCode.GoingAway, "drop");
+    // A dead link's closing handshake can take the socket library's whole timeout: do not wait for it.
+    this.onClose(ws, CloseCode.GoingAway);
   }
 
   private emit<K extends keyof RoomClientEvents>(type: K, e: RoomClientEvents[K]): void {
@@ -216,7 +237,7 @@ export class RoomClient {
         return this.startSync(this.o.syncProbes ?? 16);
       case "shoot":
         this.emit("shoot", msg);
-        return this.schedule(msg);
+        return this.onShoot(msg);
       case "members":
       case "photos":
       case "missed":
@@ -228,6 +249,7 @@ export class RoomClient {
 
   private startSync(count: number): void {
     if (this.syncing) return;
+    this.clearTimer("syncTimer");
     this.syncing = true;
     this.round = [];
     let sent = 0;
@@ -239,6 +261,7 @@ export class RoomClient {
       const last = this.probes[this.probes.length - 1];
       const rtt = last ? Math.round(last.t3 - last.t0) : undefined;
       this.send({ type: "ping", id: ++this.pingId, t0: this.now(), ...(rtt === undefined ? {} : { rtt }) });
+      this.syncTimer = this.timers.setTimeout(() => this.onProbeTimeout(), this.o.probeTimeoutMs ?? 5000);
     };
     this.nextProbe = next;
     next();
@@ -250,7 +273,16 @@ export class RoomClient {
     this.round.push(p);
     this.probes.push(p);
     if (this.probes.length > MAX_PROBES) this.probes.shift();
-    if (this.syncing) this.syncTimer = this.timers.setTimeout(this.nextProbe, 5);
+    if (!this.syncing) return;
+    this.clearTimer("syncTimer");
+    this.syncTimer = this.timers.setTimeout(this.nextProbe, 5);
+  }
+
+  /** A lost pong must not stall the round (a shoot may wait on it); a link that stays silent is dead. */
+  private onProbeTimeout(): void {
+    this.syncTimer = null;
+    this.drop();
+    this.finishSync();
   }
 
   private finishSync(): void {
@@ -265,28 +297,44 @@ export class RoomClient {
     this.estimate = est;
     this.emit("sync", est);
     const resync = this.o.resyncMs ?? 0;
-    if (resync > 0) this.syncTimer = this.timers.setTimeout(() => this.startSync(8), resync);
-    const pending = this.pendingShoot;
-    this.pendingShoot = null;
-    if (pending) this.schedule(pending);
+    if (resync > 0 && this.socket) this.syncTimer = this.timers.setTimeout(() => this.startSync(8), resync);
+    for (const shoot of this.waiting.values()) this.schedule(shoot, est);
+    this.waiting.clear();
+    // A scheduled shot whose estimate is proven wrong (the client clock jumped) is moved.
+    for (const s of this.shots.values())
+      if (!s.fired && Math.abs(est.offset - s.est.offset) > s.est.error) {
+        s.cancel();
+        this.schedule(s.shoot, est);
+      }
   }
 
-  private schedule(shoot: ShootMessage): void {
-    if (this.shots.has(shoot.shotId)) return;
+  private onShoot(shoot: ShootMessage): void {
+    if (this.shots.has(shoot.shotId) || this.waiting.has(shoot.shotId)) return;
     const est = this.estimate;
-    if (!est) {
-      this.pendingShoot = shoot;
-      return;
-    }
+    // A shot that looks already past may only look so because the clock jumped: confirm first.
+    if (est && localInstant(shoot.at, est) >= this.now()) this.schedule(shoot, est);
+    else this.waiting.set(shoot.shotId, shoot);
+    this.startSync(VERIFY_PROBES);
+  }
+
+  private schedule(shoot: ShootMessage, est: ClockEstimate): void {
     const target = localInstant(shoot.at, est);
     const late = target < this.now();
-    this.shots.set(
-      shoot.shotId,
-      fireAt(target, this.now, () => this.fire(shoot, est, late), this.timers),
+    const s: Scheduled = { shoot, est, fired: false, cancel: () => {} };
+    this.shots.set(shoot.shotId, s);
+    s.cancel = fireAt(
+      target,
+      this.now,
+      () => {
+        s.fired = true;
+        this.fire(shoot, est, late);
+      },
+      this.timers,
     );
   }
 
-  /** Kept tiny: it runs in the very millisecond of the shot, one after another on a shared loop. */
+  /** Kept tiny: it runs in the very millisecond of the shot, one after another on a shared loop. The
+   *  report goes out on the next turn: a socket write here would delay every client still to fire. */
   private fire(shoot: ShootMessage, est: ClockEstimate, late: boolean): void {
     const firedAt = this.now() + est.offset;
     const e: FireEvent = {
@@ -298,6 +346,8 @@ export class RoomClient {
       estimate: est,
     };
     this.emit("fire", e);
+    // A viewer (the organiser's screen) is not part of the shot: the server would refuse its report.
+    if (this.o.role === "viewer") return;
     const report: ClientMessage = {
       type: "fired",
       shotId: shoot.shotId,
@@ -306,6 +356,8 @@ export class RoomClient {
       error: est.error,
       late,
     };
-    if (!this.connected || !this.send(report)) this.unsent.push(report);
+    this.timers.setTimeout(() => {
+      if (!this.connected || !this.send(report)) this.unsent.push(report);
+    }, 0);
   }
 }

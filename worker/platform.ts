@@ -1,7 +1,9 @@
 // The seams between the runtime-agnostic server (routes, room engine) and a runtime:
 // Cloudflare (Durable Objects, R2, caches.default) or Deno (room actors, disk, Deno's Cache API).
-import type { PhotoPage, RoomStats, RoomView } from "../shared/protocol.ts";
+import type { PhotoPage, RoomStats, RoomView, ShotReport } from "../shared/protocol.ts";
 import type { Failure } from "./http-error.ts";
+
+export type { ShotReport };
 
 export type Ok<T = object> = { ok: true } & T;
 export type Result<T = object> = Ok<T> | Failure;
@@ -16,23 +18,6 @@ export type PhotoInput = {
   bytes: number;
   width: number;
   height: number;
-};
-
-export type ShotReport = {
-  shotId: string;
-  at: number;
-  deadline: number;
-  state: "pending" | "done";
-  expected: number;
-  uploaded: number;
-  members: Array<{
-    memberId: string;
-    name: string;
-    fireError: number | null;
-    error: number | null;
-    late: boolean;
-    uploaded: boolean;
-  }>;
 };
 
 /** A photo's mosaic tile as the room indexes it: raw RGBA under `tileKey`, recorded at `at` (server ms). */

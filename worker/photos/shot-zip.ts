@@ -31,7 +31,8 @@ function entryName(p: PhotoView, i: number): string {
  * keeps it, so browsers show the download's progress. Other runtimes honour the header as is.
  */
 function withLength(body: ReadableStream<Uint8Array>, length: bigint): ReadableStream<Uint8Array> {
-  const Fixed = (globalThis as { FixedLengthStream?: typeof FixedLengthStream }).FixedLengthStream;
+  type FixedCtor = new (length: number | bigint) => TransformStream<Uint8Array, Uint8Array>;
+  const Fixed = (globalThis as { FixedLengthStream?: FixedCtor }).FixedLengthStream;
   return Fixed ? body.pipeThrough(new Fixed(length)) : body;
 }
 

@@ -13,8 +13,9 @@ const MAX_LEAD_MS = 8000;
 type ShotRow = { shot_id: string; seq: number; at: number; deadline: number; done: number };
 
 export class ShotBook {
-  /** Longest round trip a member reported lately (in memory: after a restart we fall back to the minimum lead). */
-  private maxRtt = 0;
+  /** Longest round trip a member reported; kept in SQLite too, since a room waiting for its shoot is idle
+   *  and hibernates, and the slowest member must still get the frame before `at` afterwards. */
+  private maxRtt: number | null = null;
 
   constructor(
     private readonly host: RoomHost,
@@ -27,10 +28,20 @@ export class ShotBook {
     host.sql.exec(`CREATE TABLE IF NOT EXISTS shot_members (
       shot_id TEXT NOT NULL, member_id TEXT NOT NULL, fired_at REAL, offset REAL, error REAL,
       late INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (shot_id, member_id))`);
+    host.sql.exec("CREATE TABLE IF NOT EXISTS shot_lead (k INTEGER PRIMARY KEY CHECK (k = 1), max_rtt REAL NOT NULL)");
   }
 
+  /** Written only when a new longest round trip appears: a few times per room, not per ping. */
   noteRtt(rtt: number): void {
-    this.maxRtt = Math.max(this.maxRtt, Math.min(rtt, 5000));
+    const r = Math.min(rtt, 5000);
+    if (r <= this.longestRtt()) return;
+    this.maxRtt = r;
+    this.host.sql.exec("INSERT OR REPLACE INTO shot_lead (k, max_rtt) VALUES (1, ?)", r);
+  }
+
+  private longestRtt(): number {
+    this.maxRtt ??= this.host.sql.exec<{ max_rtt: number }>("SELECT max_rtt FROM shot_lead")[0]?.max_rtt ?? 0;
+    return this.maxRtt;
   }
 
   private latestRow(): ShotRow | null {
@@ -75,7 +86,7 @@ export class ShotBook {
     if (pending && !pending.done) return { shotId: pending.shot_id, at: pending.at, created: false };
     const now = this.host.now();
     // Far enough ahead that the slowest member gets the frame before `at`.
-    const lead = Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * this.maxRtt + 500));
+    const lead = Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * this.longestRtt() + 500));
     const at = now + lead;
     const shotId = crypto.randomUUID().replace(/-/g, "").slice(0, 20);
     const guests = [...this.roster.connectedGuests()];
@@ -115,15 +126,11 @@ export class ShotBook {
     return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
   }
 
+  /** One statement: a thousand reports arrive in the same few milliseconds. */
   recordFired(f: FiredMessage, memberId: string): boolean {
-    const exists = this.count(
-      "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
-      f.shotId,
-      memberId,
-    );
-    if (!exists) return false;
-    this.host.sql.exec(
-      "UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?",
+    const updated = this.host.sql.exec(
+      `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?
+       RETURNING member_id`,
       f.firedAt,
       f.offset,
       f.error,
@@ -131,7 +138,7 @@ export class ShotBook {
       f.shotId,
       memberId,
     );
-    return true;
+    return updated.length > 0;
   }
 
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {

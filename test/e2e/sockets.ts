@@ -1,0 +1,100 @@
+// Raw WebSockets and RoomClients for the fault tests: every frame kept, abrupt termination, the
+// sockets a client opened (so a test can cut the current one), and small waiting helpers.
+import WebSocket from "ws";
+import type { RoomClientOptions, SocketLike } from "../../shared/room-client.ts";
+import type { Api } from "./api.ts";
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a truthy value, or rejects after timeoutMs. */
+export async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export type RawSocket = {
+  ws: WebSocket;
+  frames: any[];
+  opened: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  /** The HTTP status when the server refused the upgrade. */
+  refused: Promise<number>;
+  next(pred: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  send(m: unknown): void;
+};
+
+export function openRaw(url: string): RawSocket {
+  const ws = new WebSocket(url);
+  const frames: any[] = [];
+  const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+  ws.on("message", (data, isBinary) => {
+    const m = isBinary ? { binary: true } : JSON.parse(String(data));
+    frames.push(m);
+    for (const w of waiters.slice())
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+  });
+  ws.on("error", () => {
+    // a close event follows
+  });
+  const opened = new Promise<void>((resolve) => ws.once("open", () => resolve()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  const refused = new Promise<number>((resolve) =>
+    ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)),
+  );
+  return {
+    ws,
+    frames,
+    opened,
+    closed,
+    refused,
+    send: (m) => ws.send(typeof m === "string" || m instanceof Uint8Array ? m : JSON.stringify(m)),
+    next(pred, timeoutMs = 5000) {
+      const seen = frames.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve };
+        waiters.push(w);
+        setTimeout(() => {
+          if (!waiters.includes(w)) return;
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`timed out; last frames: ${JSON.stringify(frames.slice(-5))}`));
+        }, timeoutMs);
+      });
+    },
+  };
+}
+
+/** A raw socket that has joined; resolves with its welcome. */
+export async function joinRaw(api: Api, roomId: string, clientId: string, role?: "guest" | "viewer") {
+  const s = openRaw(api.wsUrl(roomId));
+  await s.opened;
+  s.send({ type: "join", v: 1, clientId, name: clientId, ...(role ? { role } : {}) });
+  const welcome = await s.next((m) => m.type === "welcome");
+  return { ...s, welcome };
+}
+
+/** A RoomClient whose sockets the test can reach: `current()` is the one in use, `opens` when each was made. */
+export function tracedClient(api: Api, roomId: string, o: Partial<RoomClientOptions> & { clientId: string }) {
+  const sockets: WebSocket[] = [];
+  const opens: number[] = [];
+  const client = api.client(roomId, {
+    ...o,
+    connect: (u) => {
+      const ws = new WebSocket(u);
+      sockets.push(ws);
+      opens.push(Date.now());
+      return ws as unknown as SocketLike;
+    },
+  });
+  return { client, sockets, opens, current: () => sockets[sockets.length - 1]! };
+}
