@@ -5,7 +5,7 @@ import { CloseCode } from "../../shared/protocol.ts";
 import type { AccessCounts, PhotoInput } from "../platform.ts";
 import { engineConfig } from "./room-config.ts";
 import { RoomEngine } from "./room-engine.ts";
-import { guard, refuseUpgrade } from "./room-entry.ts";
+import { guard, refuseUnknownRoom, refuseUpgrade } from "./room-entry.ts";
 import type { Attachment, Conn, RoomHost, Sql, SqlValue } from "./room-host.ts";
 
 export class Room extends DurableObject<Env> {
@@ -46,9 +46,16 @@ export class Room extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const refused = refuseUpgrade(request, this.engine);
+    const refused = refuseUpgrade(request);
     if (refused) return refused;
     const { 0: client, 1: server } = new WebSocketPair();
+    if (!this.engine.exists) {
+      // Browsers never see an HTTP status on a failed upgrade (only 1006), so a client would retry
+      // forever: answer on the socket instead, with a close code that tells it to stop.
+      server.accept();
+      refuseUnknownRoom(server);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     // Hibernation API: the runtime holds the socket while this object sleeps.
     this.ctx.acceptWebSocket(server);
     return new Response(null, { status: 101, webSocket: client });
