@@ -49,6 +49,7 @@ function command(
   kind: ServerKind,
   port: number,
   stateDir: string,
+  inspectorPort: number,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
     return {
@@ -73,6 +74,9 @@ function command(
       String(port),
       "--persist-to",
       stateDir,
+      // Not the default 9229/9230: other servers on this machine may hold them.
+      "--inspector-port",
+      String(inspectorPort),
       "--log-level",
       "warn",
       "--show-interactive-dev-session=false",
@@ -95,7 +99,7 @@ export async function startServer(
   let child!: ChildProcess;
   let output = "";
   const launch = async () => {
-    const c = command(kind, port, stateDir);
+    const c = command(kind, port, stateDir, await freePort());
     output = "";
     child = spawn(c.cmd, c.args, {
       env: { ...process.env, ...c.env, ...opts.env },

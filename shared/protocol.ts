@@ -28,6 +28,7 @@ export const ErrorCode = {
   FrameTooLarge: "frame_too_large",
   RateLimited: "rate_limited",
   NoSuchShot: "no_such_shot",
+  RoomNotFound: "room_not_found",
   Internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,5 +1,6 @@
 // HTTP helpers for the fault tests: distinct photos, uploads retried through outages, uploads cut
 // mid-body or whose answer is lost (over a raw TCP socket), and tokens signed with the dev secret.
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { signToken, type Claims } from "../../worker/auth/token.ts";
 import { type Api, fixture } from "./api.ts";
@@ -82,4 +83,74 @@ export async function cutUpload(
     await sleep(100);
   }
   sock.resetAndDestroy();
+}
+
+/** A request with its path sent verbatim (fetch would resolve `..` segments before sending). */
+export function rawRequest(
+  serverUrl: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: any }> {
+  const u = new URL(serverUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: u.hostname, port: Number(u.port), path, method: init.method ?? "GET", headers: init.headers },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += d.toString()));
+        res.on("end", () => {
+          let body: any = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON: kept as text
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(init.body);
+  });
+}
+
+/**
+ * Streams a chunked multipart upload (no Content-Length) of up to `maxBytes` and stops as soon as the
+ * server answers. Returns the answer's status line, its body (workerd may reset the connection before
+ * sending it, since the request body was left unread) and how many bytes had been sent by then.
+ */
+export async function chunkedUpload(
+  serverUrl: string,
+  roomId: string,
+  token: string,
+  maxBytes: number,
+): Promise<{ statusLine: string; body: string; sent: number }> {
+  const u = new URL(serverUrl);
+  const sock = connect(Number(u.port), u.hostname);
+  await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+  let answer = "";
+  sock.on("data", (d: Buffer) => (answer += d.toString()));
+  sock.on("error", () => {}); // the server resets the connection once it has answered
+  const b = "fault-test";
+  sock.write(
+    `POST /api/rooms/${roomId}/photos HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: multipart/form-data; boundary=${b}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+  );
+  const chunk = async (data: Uint8Array | string) => {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    sock.write(`${bytes.length.toString(16)}\r\n`);
+    sock.write(bytes);
+    // Backpressure: count only what the server is taking, not what piles up in our own buffers.
+    if (!sock.write("\r\n")) await new Promise((r) => sock.once("drain", r).once("close", r));
+    return bytes.length;
+  };
+  let sent = await chunk(
+    `--${b}\r\nContent-Disposition: form-data; name="photo"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+  );
+  while (sent < maxBytes && !answer && !sock.destroyed) sent += await chunk(new Uint8Array(256 * 1024));
+  for (let i = 0; i < 100 && !answer.includes("\r\n\r\n"); i++) await sleep(50);
+  await sleep(200); // the body, when it arrives before the server resets the connection
+  sock.destroy();
+  const [head = "", body = ""] = answer.split("\r\n\r\n");
+  return { statusLine: head.split("\r\n")[0] ?? "", body, sent };
 }

@@ -48,4 +48,56 @@ describe("bad frames", () => {
     neighbour.send({ type: "ping", id: 1, t0: 1 });
     expect(await neighbour.next((m) => m.type === "pong")).toBeTruthy();
   });
+
+  it("answer odd JSON shapes with error frames and keep the socket open", async () => {
+    const roomId = await createRoom(await login());
+    const s = await openSocket(roomId);
+    const odd: Array<[string, string]> = [
+      ["null", "bad_json"],
+      ["[1,2]", "bad_json"],
+      ['"ping"', "bad_json"],
+      ["", "bad_json"],
+      ['{"__proto__":{"type":"ping"}}', "unknown_type"],
+      ['{"type":["ping"]}', "unknown_type"],
+      ['{"type":"ping","id":1e400,"t0":1}', "bad_message"],
+      ['{"type":"ping","id":1,"t0":1,"rtt":-5}', "bad_message"],
+      ['{"type":"fired","shotId":"../x","firedAt":1,"offset":0,"error":1}', "bad_message"],
+      ['{"type":"join","v":1,"clientId":"a","name":"' + "n".repeat(41) + '"}', "bad_message"],
+      ['{"type":"join","v":1,"clientId":"a","name":"x","role":"owner"}', "bad_message"],
+    ];
+    for (const [frame, code] of odd) {
+      const before = s.frames.length;
+      s.send(frame);
+      const answer = await s.next((m) => s.frames.indexOf(m) >= before && m.type === "error");
+      expect({ frame, code: answer.code }).toEqual({ frame, code });
+    }
+    s.send({ type: "ping", id: 5, t0: 5 });
+    expect(await s.next((m) => m.type === "pong" && m.id === 5)).toBeTruthy();
+  });
+
+  it("refuse a fired report for a shot the member was not in, and count a socket that joins twice once", async () => {
+    const token = await login();
+    const roomId = await createRoom(token);
+    const a = await join(roomId, "twice-a");
+    a.send({ type: "join", v: 1, clientId: "twice-b", name: "b" });
+    await a.next((m) => m.type === "welcome" && m.memberId !== a.welcome.memberId);
+    const { exports } = await import("cloudflare:workers");
+    const shot = await (
+      await exports.default.fetch(
+        new Request(`http://simulshot.test/api/rooms/${roomId}/shoot`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+      )
+    ).json<{ shotId: string; at: number }>();
+    const room = await (
+      await exports.default.fetch(new Request(`http://simulshot.test/api/rooms/${roomId}`))
+    ).json<any>();
+    expect(room).toMatchObject({ members: 1, shot: { expected: 1 } });
+    await new Promise((r) => setTimeout(r, Math.max(0, shot.at - Date.now() + 20)));
+    const late = await join(roomId, "not-in-shot");
+    expect(await late.next((m) => m.type === "missed")).toMatchObject({ shotId: shot.shotId });
+    late.send({ type: "fired", shotId: shot.shotId, firedAt: shot.at, offset: 0, error: 1 });
+    expect(await late.next((m) => m.type === "error")).toMatchObject({ code: "no_such_shot" });
+  });
 });

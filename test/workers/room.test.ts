@@ -115,7 +115,11 @@ describe("a room", () => {
       body: { error: { code: "room_not_found" } },
     });
     expect((await call("/api/rooms/..%2F..%2Fetc")).status).toBe(404);
-    await expect(openSocket("BBBBBBBBBBBBBBBBBBBBBB")).rejects.toThrow(/404/);
+    // A well-formed unknown id is answered on the socket (browsers never see an upgrade's status).
+    const unknown = await openSocket("BBBBBBBBBBBBBBBBBBBBBB");
+    expect(await unknown.next((m) => m.type === "error")).toMatchObject({ code: "room_not_found" });
+    expect((await unknown.closed).code).toBe(4004);
+    await expect(openSocket("..%2F..%2Fetc")).rejects.toThrow(/404/);
   });
 
   it("completes a shot at its deadline without a member who never uploads", async () => {

@@ -28,6 +28,26 @@ async function fileField(form: FormData, name: string, max: number): Promise<Uin
   return new Uint8Array(await v.arrayBuffer());
 }
 
+/** Parses the multipart body, refusing it (413) as soon as it passes `max` bytes: a chunked upload has
+ *  no Content-Length to check first, and would otherwise be read whole into memory. */
+async function boundedForm(req: Request, max: number): Promise<FormData> {
+  let size = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctl) {
+      size += chunk.byteLength;
+      if (size > max) ctl.error(new Error("body too large"));
+      else ctl.enqueue(chunk);
+    },
+  });
+  const body = req.body ? req.body.pipeThrough(counter) : null;
+  try {
+    return await new Response(body, { headers: { "Content-Type": req.headers.get("Content-Type") ?? "" } }).formData();
+  } catch {
+    if (size > max) throw new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+    throw new HttpError(400, "bad_form", "body must be multipart/form-data with a photo field");
+  }
+}
+
 export async function uploadPhoto(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const { platform } = c.var;
@@ -37,12 +57,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   if (Number(c.req.header("Content-Length") ?? 0) > MAX_BODY)
     throw new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
 
-  let form: FormData;
-  try {
-    form = await c.req.formData();
-  } catch {
-    throw new HttpError(400, "bad_form", "body must be multipart/form-data with a photo field");
-  }
+  const form = await boundedForm(c.req.raw, MAX_BODY);
   const shotField = form.get("shotId");
   const shotId = typeof shotField === "string" && shotField ? shotField : undefined;
   const room = platform.room(roomId);

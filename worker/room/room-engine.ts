@@ -23,6 +23,12 @@ import { Roster, createRosterSchema } from "./roster.ts";
 import { ShotBook } from "./shot-book.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
+const encoder = new TextEncoder();
+/** The limit is in UTF-8 bytes; a frame's UTF-16 length alone only settles it below a third of it. */
+const tooLarge = (raw: string) =>
+  raw.length > LIMITS.maxFrameBytes ||
+  (raw.length * 3 > LIMITS.maxFrameBytes && encoder.encode(raw).length > LIMITS.maxFrameBytes);
+
 export type EngineConfig = {
   /** Signs a member's upload token (async: Web Crypto). */
   signUpload: (roomId: string, memberId: string) => Promise<string>;
@@ -91,7 +97,7 @@ export class RoomEngine {
 
   /** Handles one frame. `ts` is the server time stamped first thing on arrival (for pongs). */
   onMessage(conn: Conn, raw: string | ArrayBuffer, ts: number): void | Promise<void> {
-    if (typeof raw !== "string" || raw.length > LIMITS.maxFrameBytes) {
+    if (typeof raw !== "string" || tooLarge(raw)) {
       this.error(conn, ErrorCode.FrameTooLarge, `frames are JSON text of at most ${LIMITS.maxFrameBytes} bytes`);
       return conn.close(CloseCode.TooBig, "frame too large");
     }

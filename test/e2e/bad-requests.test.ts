@@ -1,0 +1,243 @@
+// Bad HTTP input against a live room: broken uploads, forged and mismatched tokens, unknown rooms,
+// path tricks in ids and keys, malformed bodies and queries. Each is answered with its status and
+// code in the one error shape, and the room keeps taking good uploads.
+import { describe, expect, inject, it } from "vitest";
+import { LIMITS } from "../../shared/protocol.ts";
+import { b64url } from "../../worker/auth/token.ts";
+import { Api, fixture } from "./api.ts";
+import { chunkedUpload, photoFor, rawRequest } from "./http-kit.ts";
+import { joinRaw } from "./sockets.ts";
+
+type Answer = { status: number; body: any };
+
+const expectError = (r: Answer, status: number, code: string, what: string) => {
+  expect({ what, status: r.status, code: r.body?.error?.code }).toEqual({ what, status, code });
+  expect(typeof r.body.error.message, what).toBe("string");
+};
+
+for (const server of inject("servers")) {
+  describe(`bad requests on ${server.kind}`, () => {
+    const api = new Api(server.url);
+
+    async function liveRoom() {
+      const { token } = await api.login();
+      const { roomId } = await api.createRoom(token);
+      const guest = await joinRaw(api, roomId, "good-guest");
+      const { shotId } = (await api.shoot(roomId, token)).body;
+      return { token, roomId, shotId, guest, uploadToken: guest.welcome.uploadToken as string };
+    }
+
+    const post = (roomId: string, token: string, body: BodyInit, headers: Record<string, string> = {}) =>
+      api.json(`/api/rooms/${roomId}/photos`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, ...headers },
+        body,
+      });
+
+    const form = (fields: Record<string, Uint8Array | string>) => {
+      const f = new FormData();
+      for (const [k, v] of Object.entries(fields)) {
+        if (typeof v === "string") f.set(k, v);
+        else f.set(k, new Blob([v], { type: "image/jpeg" }), `${k}.jpg`);
+      }
+      return f;
+    };
+
+    it("broken uploads get their status and code, and the member's slot stays free for its good photo", async () => {
+      const { roomId, shotId, guest, uploadToken } = await liveRoom();
+      const photo = fixture("photo.jpg");
+      const cases: Array<[string, BodyInit, number, string, Record<string, string>?]> = [
+        ["text as a photo", form({ photo: new TextEncoder().encode("hello, not a picture") }), 415, "not_an_image"],
+        ["a photo cut in half", form({ photo: photo.subarray(0, photo.length >> 1) }), 400, "truncated_image"],
+        ["an empty photo", form({ photo: new Uint8Array(0) }), 415, "not_an_image"],
+        ["no photo field", form({ shotId }), 400, "missing_photo"],
+        ["the photo as a text field", form({ photo: "data:image/jpeg;base64,AAAA" }), 400, "bad_form"],
+        [
+          "JSON instead of multipart",
+          JSON.stringify({ photo: "x" }),
+          400,
+          "bad_form",
+          { "Content-Type": "application/json" },
+        ],
+        ["an empty body", "", 400, "bad_form"],
+        ["a thumb that is text", form({ photo, thumb: new TextEncoder().encode("thumb") }), 400, "bad_thumb"],
+        [
+          "a thumb over 256 kB",
+          form({ photo, thumb: new Uint8Array(LIMITS.maxThumbBytes + 1) }),
+          413,
+          "thumb_too_large",
+        ],
+        ["a tile that is no image", form({ photo, tile: new Uint8Array(100) }), 400, "bad_tile"],
+        ["a photo over 15 MB", form({ photo: new Uint8Array(LIMITS.maxPhotoBytes + 1) }), 413, "photo_too_large"],
+        [
+          "a body over the whole limit",
+          form({ photo: new Uint8Array(LIMITS.maxPhotoBytes + 1024 * 1024) }),
+          413,
+          "photo_too_large",
+        ],
+        ["a shot id with a path in it", form({ photo, shotId: "../../meta" }), 404, "shot_not_found"],
+      ];
+      for (const [what, body, status, code, headers] of cases)
+        expectError(await post(roomId, uploadToken, body, headers), status, code, what);
+      expect(await api.listAll(roomId)).toHaveLength(0);
+      const good = await api.upload(roomId, uploadToken, { photo: photoFor("good"), shotId });
+      expect(good.status).toBe(201);
+      expect(await guest.next((m) => m.type === "shot-done")).toMatchObject({ uploaded: 1, missing: 0 });
+      guest.ws.close();
+    });
+
+    it("a chunked upload over the limit is refused while its body is still arriving", async () => {
+      const { roomId, guest, uploadToken } = await liveRoom();
+      // Up to 64 MB with no Content-Length: only a server that counts as it reads answers before the end.
+      const r = await chunkedUpload(server.url, roomId, uploadToken, 64 * 1024 * 1024);
+      expect(r.statusLine).toMatch(/^HTTP\/1\.1 413/);
+      if (r.body) expect(JSON.parse(r.body)).toMatchObject({ error: { code: "photo_too_large" } });
+      expect(r.sent).toBeLessThan(32 * 1024 * 1024);
+      guest.ws.close();
+    });
+
+    it("forged, mismatched and malformed tokens are refused with 401, and nothing lands", async () => {
+      const { token, roomId, shotId, guest, uploadToken } = await liveRoom();
+      const [payload, sig] = uploadToken.split(".") as [string, string];
+      const photo = form({ photo: photoFor("forged"), shotId });
+      const randomSig = b64url(crypto.getRandomValues(new Uint8Array(32)));
+      const cases: Array<[string, Record<string, string>, number, string]> = [
+        ["no Authorization", {}, 401, "unauthorized"],
+        ["a Basic header", { Authorization: "Basic dXNlcjpwYXNz" }, 401, "unauthorized"],
+        ["a random signature", { Authorization: `Bearer ${payload}.${randomSig}` }, 401, "bad_token"],
+        ["a signature cut short", { Authorization: `Bearer ${payload}.${sig.slice(0, 20)}` }, 401, "bad_token"],
+        ["an extra segment", { Authorization: `Bearer ${uploadToken}.x` }, 401, "bad_token"],
+        ["alg none style", { Authorization: `Bearer ${payload}.` }, 401, "bad_token"],
+        ["not base64url", { Authorization: `Bearer ${payload}.${sig.replace(/.$/, "+")}` }, 401, "bad_token"],
+        ["a 10 kB token", { Authorization: `Bearer ${"a".repeat(10_000)}.${sig}` }, 401, "bad_token"],
+        ["a login token", { Authorization: `Bearer ${token}` }, 401, "bad_token"],
+      ];
+      for (const [what, headers, status, code] of cases)
+        expectError(
+          await api.json(`/api/rooms/${roomId}/photos`, { method: "POST", headers, body: photo }),
+          status,
+          code,
+          what,
+        );
+      // An upload token is no login: it cannot shoot or read reports.
+      const shoot = await api.json(`/api/rooms/${roomId}/shoot`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${uploadToken}` },
+      });
+      expectError(shoot, 401, "bad_token", "upload token on shoot");
+      expect(await api.listAll(roomId)).toHaveLength(0);
+      expect((await api.upload(roomId, uploadToken, { photo: photoFor("real"), shotId })).status).toBe(201);
+      guest.ws.close();
+    });
+
+    it("unknown rooms and path tricks in ids and keys answer 404, and never reach another room's files", async () => {
+      const a = await liveRoom();
+      const b = await liveRoom();
+      const up = await api.upload(a.roomId, a.uploadToken, { photo: photoFor("room-a"), shotId: a.shotId });
+      expect(up.status).toBe(201);
+      const file = up.body.url.split("/").pop() as string;
+      const [sha] = file.split(".") as [string];
+      const owner = { Authorization: `Bearer ${b.token}` };
+      const unknown = "AAAAAAAAAAAAAAAAAAAAAA";
+      const cases: Array<[string, string, number, string, string?]> = [
+        ["an unknown room", `/api/rooms/${unknown}`, 404, "room_not_found"],
+        ["an unknown room's photos", `/api/rooms/${unknown}/photos`, 404, "room_not_found"],
+        ["an id one character short", `/api/rooms/${a.roomId.slice(1)}`, 404, "room_not_found"],
+        ["an encoded climb as id", `/api/rooms/..%2F..%2Fetc%2Fpasswd`, 404, "room_not_found"],
+        ["encoded dots as id", `/api/rooms/%2e%2e%2f%2e%2e%2f%2e%2e%2fxx/photos`, 404, "room_not_found"],
+        ["a NUL in the id", `/api/rooms/${a.roomId.slice(0, 21)}%00`, 404, "room_not_found"],
+        ["non-ASCII id", `/api/rooms/${encodeURIComponent("ÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄ")}`, 404, "room_not_found"],
+        ["room A's file through room B", `/api/rooms/${b.roomId}/files/${file}`, 404, "file_not_found"],
+        [
+          "a climb in the file name",
+          `/api/rooms/${b.roomId}/files/..%2F..%2F${a.roomId}%2F${file}`,
+          404,
+          "file_not_found",
+        ],
+        ["an upper-case hash", `/api/rooms/${a.roomId}/files/${sha.toUpperCase()}.jpg`, 404, "file_not_found"],
+        ["another extension", `/api/rooms/${a.roomId}/files/${sha}.jpg%00.png`, 404, "file_not_found"],
+        ["a raw tile", `/api/rooms/${a.roomId}/files/${sha}.rgba`, 404, "file_not_found"],
+        ["a climbing shot id", `/api/rooms/${b.roomId}/shots/..%2F..%2Fmeta`, 404, "shot_not_found", "owner"],
+        [
+          "a climbing photo id",
+          `/api/rooms/${b.roomId}/photos/..%2F..%2F${up.body.photoId}`,
+          404,
+          "photo_not_found",
+          "delete",
+        ],
+        [
+          "room A's photo deleted through room B",
+          `/api/rooms/${b.roomId}/photos/${up.body.photoId}`,
+          404,
+          "photo_not_found",
+          "delete",
+        ],
+      ];
+      for (const [what, path, status, code, as] of cases) {
+        const init = as === "delete" ? { method: "DELETE", headers: owner } : as === "owner" ? { headers: owner } : {};
+        expectError(await rawRequest(server.url, path, init), status, code, what);
+      }
+      // A literal `..` path either misses (404) or, once a proxy normalises it to /etc/passwd outside /api,
+      // gets the web app's index.html (wrangler dev's static assets): never a file from disk.
+      const literal = await rawRequest(server.url, `/api/rooms/${a.roomId}/../../../etc/passwd`);
+      const text = typeof literal.body === "string" ? literal.body : JSON.stringify(literal.body);
+      expect(text).not.toMatch(/root:/);
+      if (literal.status !== 404) expect(text).toMatch(/<html/i);
+      expect((await api.download(up.body.url)).length).toBeGreaterThan(0);
+      expect((await api.listAll(a.roomId)).map((p) => p.photoId)).toEqual([up.body.photoId]);
+      a.guest.ws.close();
+      b.guest.ws.close();
+    });
+
+    it("malformed JSON bodies, oversize bodies and bad query parameters answer 400 or 413 with their code", async () => {
+      const { token, roomId, guest } = await liveRoom();
+      const auth = { Authorization: `Bearer ${token}` };
+      const cases: Array<[string, string, RequestInit, number, string]> = [
+        ["a broken login body", "/api/login", { method: "POST", body: "{not json" }, 400, "bad_json"],
+        ["an array login body", "/api/login", { method: "POST", body: "[]" }, 400, "bad_json"],
+        ["a number as name", "/api/login", { method: "POST", body: '{"name":5}' }, 400, "bad_name"],
+        [
+          "a long name",
+          "/api/login",
+          { method: "POST", body: JSON.stringify({ name: "n".repeat(41) }) },
+          400,
+          "bad_name",
+        ],
+        [
+          "a 5 kB body",
+          "/api/login",
+          { method: "POST", body: JSON.stringify({ name: "x".repeat(5000) }) },
+          413,
+          "body_too_large",
+        ],
+        [
+          "a long title",
+          "/api/rooms",
+          { method: "POST", headers: auth, body: JSON.stringify({ title: "t".repeat(81) }) },
+          400,
+          "bad_title",
+        ],
+        ["an object title", "/api/rooms", { method: "POST", headers: auth, body: '{"title":{}}' }, 400, "bad_title"],
+        ["limit 0", `/api/rooms/${roomId}/photos?limit=0`, {}, 400, "bad_limit"],
+        ["limit 1e9", `/api/rooms/${roomId}/photos?limit=1e9`, {}, 400, "bad_limit"],
+        ["a word as limit", `/api/rooms/${roomId}/photos?limit=all`, {}, 400, "bad_limit"],
+        ["a negative cursor", `/api/rooms/${roomId}/photos?cursor=-1`, {}, 400, "bad_cursor"],
+        ["a huge cursor", `/api/rooms/${roomId}/photos?cursor=1e99`, {}, 400, "bad_cursor"],
+        [
+          "an injected cursor",
+          `/api/rooms/${roomId}/photos?cursor=${encodeURIComponent("1 OR 1=1")}`,
+          {},
+          400,
+          "bad_cursor",
+        ],
+        ["an unknown route", "/api/nothing-here", {}, 404, "not_found"],
+        ["an unknown method", `/api/rooms/${roomId}`, { method: "PUT", body: "{}" }, 404, "not_found"],
+      ];
+      for (const [what, path, init, status, code] of cases) expectError(await api.json(path, init), status, code, what);
+      expect((await api.json(`/api/rooms/${roomId}/photos?shot=${encodeURIComponent("' OR 1=1 --")}`)).body).toEqual({
+        photos: [],
+      });
+      guest.ws.close();
+    });
+  });
+}
