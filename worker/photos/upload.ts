@@ -29,21 +29,35 @@ async function fileField(form: FormData, name: string, max: number): Promise<Uin
 }
 
 /** Parses the multipart body, refusing it (413) as soon as it passes `max` bytes: a chunked upload has
- *  no Content-Length to check first, and would otherwise be read whole into memory. */
+ *  no Content-Length to check first, and would otherwise be read whole into memory. The body is read to
+ *  its end before parsing, so a body that stopped arriving (the client's link, or a server shutting down)
+ *  is told apart from a malformed one: 503, which clients retry, rather than 400. */
 async function boundedForm(req: Request, max: number): Promise<FormData> {
+  const tooLarge = () => new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+  const interrupted = () => new HttpError(503, "body_interrupted", "the upload stopped before its end; send it again");
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctl) {
-      size += chunk.byteLength;
-      if (size > max) ctl.error(new Error("body too large"));
-      else ctl.enqueue(chunk);
-    },
-  });
-  const body = req.body ? req.body.pipeThrough(counter) : null;
+  const reader = req.body?.getReader();
   try {
-    return await new Response(body, { headers: { "Content-Type": req.headers.get("Content-Type") ?? "" } }).formData();
+    for (;;) {
+      const next = await reader?.read();
+      if (!next || next.done) break;
+      size += next.value.byteLength;
+      if (size > max) throw tooLarge();
+      chunks.push(next.value as Uint8Array<ArrayBuffer>);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw interrupted();
+  } finally {
+    if (size > max) void reader?.cancel().catch(() => {});
+  }
+  const declared = Number(req.headers.get("Content-Length") ?? NaN);
+  if (Number.isFinite(declared) && size < declared) throw interrupted();
+  try {
+    const headers = { "Content-Type": req.headers.get("Content-Type") ?? "" };
+    return await new Response(new Blob(chunks), { headers }).formData();
   } catch {
-    if (size > max) throw new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
     throw new HttpError(400, "bad_form", "body must be multipart/form-data with a photo field");
   }
 }
