@@ -62,9 +62,14 @@ for (const server of inject("servers")) {
         const reads = after.r2Reads - before.r2Reads;
         const hits = after.cacheHits - before.cacheHits;
         expect(fetched).toBe(PHOTOS * CLIENTS);
-        expect(reads).toBeGreaterThan(0);
-        expect(reads).toBeLessThanOrEqual(PHOTOS);
         expect(reads + hits).toBe(PHOTOS * CLIENTS);
+        if (server.kind === "deno") {
+          // The Deno server has no HTTP cache (its photos are on local disk): every read is a disk read.
+          expect(hits).toBe(0);
+        } else {
+          expect(reads).toBeGreaterThan(0);
+          expect(reads).toBeLessThanOrEqual(PHOTOS);
+        }
 
         const zip = await fetch(
           `${server.url}/api/rooms/${roomId}/photos.zip?shot=${shotId}&access_token=${encodeURIComponent(token)}`,

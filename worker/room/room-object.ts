@@ -6,7 +6,8 @@ import type { AccessCounts, PhotoInput } from "../platform.ts";
 import { engineConfig } from "./room-config.ts";
 import { RoomEngine } from "./room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade } from "./room-entry.ts";
-import type { Attachment, Conn, RoomHost, Sql, SqlValue } from "./room-host.ts";
+import { durableSql } from "../durable-sql.ts";
+import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
 export class Room extends DurableObject<Env> {
   private readonly engine: RoomEngine;
@@ -16,10 +17,7 @@ export class Room extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const storage = ctx.storage;
-    const sql: Sql = {
-      exec: <T>(q: string, ...p: SqlValue[]) => storage.sql.exec(q, ...p).toArray() as T[],
-      transaction: (fn) => storage.transactionSync(fn),
-    };
+    const sql = durableSql(storage);
     const host: RoomHost = {
       sql,
       connections: () => ctx.getWebSockets().map((ws) => this.conn(ws)),
