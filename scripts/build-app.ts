@@ -1,6 +1,6 @@
 // Builds the web app into app/dist (plain static files: index.html, app.js + lazy chunks, app.css) with
 // esbuild, and reports each file's size raw and gzipped. Run: `npm run build:app`.
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -54,6 +54,7 @@ export async function buildApp(): Promise<BuiltFile[]> {
     `${preloads.join("")}  </head>`,
   );
   writeFileSync(join(APP_DIST, "index.html"), html);
+  copyFileSync(join(ROOT, "app", "_redirects"), join(APP_DIST, "_redirects"));
   return listFiles(APP_DIST).map((p) => {
     const bytes = readFileSync(p);
     return { path: relative(APP_DIST, p), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
