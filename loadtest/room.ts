@@ -231,7 +231,9 @@ export default function (data: SetupData): void {
       headers: { Authorization: `Bearer ${client.uploadToken}` },
     })
       .then((r) => {
-        if ((r.status === 0 || r.status >= 500) && attempt === 0) return upload(shot, 1);
+        // As a phone would: retry a lost connection or a server error (uploads are idempotent).
+        if ((r.status === 0 || r.status >= 500) && attempt < 3)
+          return void later(250 * 2 ** attempt, () => upload(shot, attempt + 1));
         if (r.status !== 201 && r.status !== 200) return failed(`upload: ${why(r)}`);
         const t1 = real();
         mine = { photo, thumb, photoId: (r.json() as { photoId: string }).photoId };
