@@ -133,7 +133,7 @@ export class RoomEngine {
 
   onClose(conn: Conn): void {
     this.limiter.forget(conn);
-    if (conn.attachment()) this.roster.socketClosed();
+    if (conn.attachment()) this.roster.socketClosed(conn);
   }
 
   private async join(conn: Conn, join: JoinMessage): Promise<void> {
@@ -141,9 +141,8 @@ export class RoomEngine {
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
     const { memberId } = this.roster.join(join.clientId, name, role);
-    const rejoined = conn.attachment() !== null;
     conn.attach({ memberId, role, name });
-    this.roster.socketJoined(memberId, role, rejoined);
+    this.roster.socketJoined(conn, memberId, role);
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
     const room = this.view()!;
     // The only await in the room: the state above is complete, so what interleaves here sees it whole.

@@ -39,9 +39,12 @@ export class Roster {
   private dirtyPhotos: string | null = null;
   private flushPending = false;
   private lastMembers = -1;
-  /** Connected guests as of the last count, kept up to date by joins and dropped by any close: counting
-   *  reads every socket's attachment, too slow to do for each of a thousand joins. */
+  /** Guests with an open socket, kept exactly as sockets join and close (counting from the sockets reads
+   *  every attachment: too slow for each of a thousand joins, or every 100 ms in a large room). Rebuilt
+   *  from the sockets after a wake-up. */
   private guests: Set<string> | null = null;
+  private socketsOf = new Map<string, number>();
+  private counted = new WeakMap<Conn, string>();
 
   constructor(
     private readonly host: RoomHost,
@@ -78,24 +81,45 @@ export class Roster {
   /** Guests with at least one open socket (an owner's tabs and other viewers do not count). */
   connectedGuests(): ReadonlySet<string> {
     if (this.guests) return this.guests;
-    const ids = new Set<string>();
+    this.guests = new Set();
+    this.socketsOf = new Map();
+    this.counted = new WeakMap();
     for (const c of this.host.connections()) {
       const a = c.attachment();
-      if (a && a.role === "guest") ids.add(a.memberId);
+      if (a && a.role === "guest") this.count(c, a.memberId);
     }
-    return (this.guests = ids);
+    return this.guests;
   }
 
-  /** A socket has just been attached to a member; `rejoined` when it was attached to one before. */
-  socketJoined(memberId: string, role: Attachment["role"], rejoined: boolean): void {
-    if (rejoined) this.guests = null;
-    else if (role === "guest") this.guests?.add(memberId);
+  /** A socket has just been attached to a member (perhaps after another one, on a second join). */
+  socketJoined(conn: Conn, memberId: string, role: Attachment["role"]): void {
+    this.connectedGuests();
+    this.uncount(conn);
+    if (role === "guest") this.count(conn, memberId);
     this.membersChanged();
   }
 
-  socketClosed(): void {
-    this.guests = null;
+  socketClosed(conn: Conn): void {
+    this.uncount(conn);
     this.membersChanged();
+  }
+
+  private count(conn: Conn, memberId: string): void {
+    this.counted.set(conn, memberId);
+    this.socketsOf.set(memberId, (this.socketsOf.get(memberId) ?? 0) + 1);
+    this.guests!.add(memberId);
+  }
+
+  private uncount(conn: Conn): void {
+    const memberId = this.counted.get(conn);
+    if (memberId === undefined || !this.guests) return;
+    this.counted.delete(conn);
+    const n = (this.socketsOf.get(memberId) ?? 1) - 1;
+    if (n > 0) this.socketsOf.set(memberId, n);
+    else {
+      this.socketsOf.delete(memberId);
+      this.guests.delete(memberId);
+    }
   }
 
   // ---- broadcast ----
@@ -144,7 +168,6 @@ export class Roster {
     this.flushPending = false;
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
-      this.guests = null; // the broadcast count is always read afresh from the sockets
       const count = this.connectedGuests().size;
       if (count !== this.lastMembers) {
         this.lastMembers = count;
