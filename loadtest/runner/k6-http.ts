@@ -1,6 +1,7 @@
-// k6/http for one VU: asyncRequest over Node's fetch, the synchronous calls for setup(), http.file()
-// and k6's bodies (string, ArrayBuffer, form object, multipart when a field is a file), responses and
-// the built-in http_req_* metrics.
+// k6/http for one VU: asyncRequest over the runner's keep-alive transport, the synchronous calls for
+// setup(), http.file() and k6's bodies (string, ArrayBuffer, form object, multipart when a field is a
+// file), responses and the built-in http_req_* metrics.
+import { send } from "./http-client.ts";
 import { fetchSync } from "./sync-fetch.ts";
 import type { Handle, Vu } from "./vu.ts";
 
@@ -41,8 +42,6 @@ export type K6Response = {
   json(selector?: string): unknown;
 };
 
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
-
 /** "content-length" → "Content-Length", as Go (and so k6) spells header names. */
 const canonical = (h: string) => h.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
 
@@ -70,6 +69,17 @@ function encodeBody(body: Body): { payload: string | Uint8Array | FormData | URL
     else form.append(k, String(v));
   }
   return { payload: form };
+}
+
+/** The encoded body as bytes, with the content type the encoding implies (multipart's has the boundary). */
+async function toBytes(
+  payload: ReturnType<typeof encodeBody>["payload"],
+): Promise<{ bytes?: Uint8Array; contentType?: string }> {
+  if (payload === undefined) return {};
+  if (typeof payload === "string") return { bytes: Buffer.from(payload) };
+  if (payload instanceof Uint8Array) return { bytes: payload };
+  const r = new Response(payload);
+  return { bytes: new Uint8Array(await r.arrayBuffer()), contentType: r.headers.get("Content-Type") ?? undefined };
 }
 
 export function httpModule(vu: Vu) {
@@ -137,37 +147,33 @@ export function httpModule(vu: Vu) {
     const handle: Handle = { cancel: () => controller.abort() };
     vu.hold(handle);
     const t0 = performance.now();
-    let waiting = 0;
     try {
-      const timer = setTimeout(() => controller.abort(new Error("request timeout")), timeoutMs(p.timeout));
-      try {
-        const send = () =>
-          fetch(url, {
-            method,
-            headers: p.headers,
-            body: encodeBody(body).payload,
-            signal: controller.signal,
-            redirect: p.redirects === 0 ? "manual" : "follow",
-          });
-        // Like Go's transport (so k6), an idempotent request that finds its kept-alive connection
-        // closed by the server is sent once more on a fresh one.
-        const res = await send().catch((e: unknown) => {
-          if (controller.signal.aborted || !IDEMPOTENT.has(method)) throw e;
-          return send();
-        });
-        waiting = performance.now() - t0;
-        let out: string | ArrayBuffer | null = null;
-        if (p.responseType === "binary") out = await res.arrayBuffer();
-        else if (p.responseType === "none") for await (const _ of res.body ?? []) void _;
-        else out = await res.text();
-        return respond(method, url, p, res.status, res.headers, out, { waiting, duration: performance.now() - t0 });
-      } finally {
-        clearTimeout(timer);
-      }
+      const { bytes, contentType } = await toBytes(encodeBody(body).payload);
+      const headers = { ...(contentType ? { "Content-Type": contentType } : {}), ...p.headers };
+      const res = await send({
+        method,
+        url,
+        headers,
+        ...(bytes ? { body: bytes } : {}),
+        timeoutMs: timeoutMs(p.timeout),
+        redirects: p.redirects ?? 10,
+        keepBody: p.responseType !== "none",
+        signal: controller.signal,
+      });
+      const out =
+        p.responseType === "binary"
+          ? (res.body.buffer.slice(res.body.byteOffset, res.body.byteOffset + res.body.byteLength) as ArrayBuffer)
+          : p.responseType === "none"
+            ? null
+            : res.body.toString("utf8");
+      return respond(method, res.url, p, res.status, res.headers, out, {
+        waiting: res.waiting,
+        duration: performance.now() - t0,
+      });
     } catch (e) {
-      const message =
-        e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
-      return respond(method, url, p, 0, [], null, { waiting, duration: performance.now() - t0 }, message);
+      const reused = (e as { reused?: boolean }).reused ? " on a kept-alive connection" : "";
+      const message = (e instanceof Error ? e.message : String(e)) + reused;
+      return respond(method, url, p, 0, [], null, { waiting: 0, duration: performance.now() - t0 }, message);
     } finally {
       vu.release(handle);
     }
