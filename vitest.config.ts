@@ -1,5 +1,5 @@
-// Three suites: pure logic on Node, the room and routes inside workerd (vitest-pool-workers),
-// and the whole product end to end over real sockets against the server `npm start` runs.
+// Four suites: pure logic on Node, the room and routes inside workerd (vitest-pool-workers), the whole
+// product end to end over real sockets against the server `npm start` runs, and the web app in Chromium.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
@@ -9,7 +9,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "worker/**/*.test.ts", "loadtest/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: [
+            "shared/**/*.test.ts",
+            "worker/**/*.test.ts",
+            "deno/**/*.test.ts",
+            "loadtest/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "app/src/**/*.test.ts",
+          ],
           exclude: ["worker/**/*.workers.test.ts"],
           environment: "node",
         },
@@ -22,6 +29,8 @@ export default defineConfig({
             miniflare: { bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret" } },
           }),
         ],
+        // Worktrees share one node_modules through a symlink; resolving through its real path makes
+        // vite hand workerd module ids it cannot load (photon's .wasm).
         resolve: { preserveSymlinks: true },
         test: { name: "workers", include: ["test/workers/**/*.test.ts", "worker/**/*.workers.test.ts"] },
       },
@@ -33,6 +42,18 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          // Builds the app, then starts the server as the e2e suite does; skips without a Chromium.
+          globalSetup: ["test/browser/global-setup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
           fileParallelism: false,
         },
       },

@@ -1,7 +1,8 @@
-// Starts the local server as `npm start` does (wrangler dev), on a free port with its own state
+// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through Miniflare as
+// `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
 // folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // gone
+  }
+}
+
 async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -40,7 +57,7 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string, 
   throw new Error(`server did not answer within ${timeoutMs} ms:\n${log()}`);
 }
 
-export type ServerKind = "wrangler" | "deno";
+export type ServerKind = "wrangler" | "deno" | "miniflare";
 
 /** Command lines per kind; state persists in `stateDir` so a restart keeps rooms and photos. */
 function command(
@@ -49,7 +66,17 @@ function command(
   stateDir: string,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
-    return { cmd: "npx", args: ["deno", "run", "-A", "deno/main.ts"], env: { PORT: String(port), DATA_DIR: stateDir } };
+    return {
+      cmd: "npx",
+      args: ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "deno/main.ts"],
+      env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: stateDir },
+    };
+  if (kind === "miniflare")
+    return {
+      cmd: "npx",
+      args: ["tsx", "scripts/serve-bench.ts", "--port", String(port), "--persist-to", stateDir],
+      env: {},
+    };
   return {
     cmd: "npx",
     args: [
@@ -76,7 +103,9 @@ export async function startServer(
   opts: { stateDir?: string; env?: Record<string, string> } = {},
 ): Promise<LocalServer> {
   const port = await freePort();
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), `simulshot-${kind}-`));
+  // Miniflare's state goes to memory-backed /dev/shm (see serve-bench.ts) and is removed on stop.
+  const scratch = kind === "miniflare" && !opts.stateDir && existsSync("/dev/shm");
+  const stateDir = opts.stateDir ?? mkdtempSync(join(scratch ? "/dev/shm" : tmpdir(), `simulshot-${kind}-`));
   const url = `http://127.0.0.1:${port}`;
   let child!: ChildProcess;
   let output = "";
@@ -100,15 +129,14 @@ export async function startServer(
     } catch {
       return;
     }
-    const t = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, 5000);
+    const t = setTimeout(() => killGroup(child.pid!, "SIGKILL"), 5000);
     await exited;
     clearTimeout(t);
+    // npx can exit before the server under it has let go of the port (Deno shuts down gracefully).
+    for (let i = 0; i < 100 && !(await portFree(port)); i++) {
+      if (i === 50) killGroup(child.pid, "SIGKILL");
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   try {
     await launch();
@@ -119,7 +147,10 @@ export async function startServer(
   return {
     kind,
     url,
-    stop,
+    stop: async () => {
+      await stop();
+      if (scratch) rmSync(stateDir, { recursive: true, force: true });
+    },
     restart: async () => {
       await stop();
       await launch();

@@ -123,6 +123,21 @@ export type PhotoView = {
   firedAt?: number;
 };
 export type PhotoPage = { photos: PhotoView[]; next?: string };
+/** GET /api/rooms/:roomId/shots/:shotId (owner): how each expected member fired and whether it uploaded. */
+export type ShotReport = ShotView & {
+  members: Array<{
+    memberId: string;
+    name: string;
+    /** firedAt − at by the member's own clock estimate, ms; null when it sent no `fired` report. */
+    fireError: number | null;
+    /** The member's stated clock error bound, ms. */
+    error: number | null;
+    late: boolean;
+    uploaded: boolean;
+  }>;
+};
+/** GET /api/rooms/:roomId/stats (owner): image reads served from the store vs from the HTTP cache. */
+export type RoomStats = { r2Reads: number; cacheHits: number; members: number; photos: number };
 export type ApiError = { error: { code: string; message: string } };
 
 // ---- guards: each returns the typed message or null, never throws ----

@@ -1,6 +1,6 @@
 // The room client over an in-memory socket: no frame is lost to late handlers, clocks with a
 // large skew still fire on the server's instant, and drops reconnect with backoff.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RoomClient, type SocketLike } from "./room-client.ts";
 import type { ServerMessage } from "./protocol.ts";
 
@@ -102,8 +102,26 @@ describe("RoomClient", () => {
     socket.push({ type: "shoot", shotId: "s3", at: Date.now() - 500 });
     const f = await c.once("fire");
     expect(f.late).toBe(true);
-    const fired = socket.sent.find((m) => m.type === "fired");
-    expect(fired).toMatchObject({ shotId: "s3", late: true });
+    await vi.waitFor(() =>
+      expect(socket.sent.find((m) => m.type === "fired")).toMatchObject({ shotId: "s3", late: true }),
+    );
+    c.close();
+  });
+
+  it("fires for a viewer without reporting it, since a viewer is not part of the shot", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => socket,
+      clientId: "c1",
+      name: "Organiser",
+      role: "viewer",
+      reconnect: false,
+    });
+    await c.once("sync");
+    socket.push({ type: "shoot", shotId: "s4", at: Date.now() - 500 });
+    expect(await c.once("fire")).toMatchObject({ shotId: "s4" });
+    expect(socket.sent.filter((m) => m.type === "fired")).toEqual([]);
     c.close();
   });
 

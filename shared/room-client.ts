@@ -333,7 +333,8 @@ export class RoomClient {
     );
   }
 
-  /** Kept tiny: it runs in the very millisecond of the shot, one after another on a shared loop. */
+  /** Kept tiny: it runs in the very millisecond of the shot, one after another on a shared loop. The
+   *  report goes out on the next turn: a socket write here would delay every client still to fire. */
   private fire(shoot: ShootMessage, est: ClockEstimate, late: boolean): void {
     const firedAt = this.now() + est.offset;
     const e: FireEvent = {
@@ -345,6 +346,8 @@ export class RoomClient {
       estimate: est,
     };
     this.emit("fire", e);
+    // A viewer (the organiser's screen) is not part of the shot: the server would refuse its report.
+    if (this.o.role === "viewer") return;
     const report: ClientMessage = {
       type: "fired",
       shotId: shoot.shotId,
@@ -353,6 +356,8 @@ export class RoomClient {
       error: est.error,
       late,
     };
-    if (!this.connected || !this.send(report)) this.unsent.push(report);
+    this.timers.setTimeout(() => {
+      if (!this.connected || !this.send(report)) this.unsent.push(report);
+    }, 0);
   }
 }

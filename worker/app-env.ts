@@ -6,7 +6,7 @@ import type { Platform } from "./platform.ts";
 export type AppEnv = { Variables: { platform: Platform } };
 export type AppContext = Context<AppEnv>;
 
-const ROOM_ID = /^[A-Za-z0-9_-]{22}$/;
+export const ROOM_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** The room id from the path, refused as unknown (404) when it cannot be one we made. */
 export function roomIdParam(c: AppContext): string {

@@ -1,17 +1,17 @@
-// The Cloudflare Worker: the Hono app over Durable Objects (one per room), R2 and caches.default.
+// The Cloudflare Worker: the Hono app over Durable Objects (one per room, one mosaic builder per
+// shot), R2 and caches.default.
 import { createApp } from "./app.ts";
 import { authSecret } from "./auth/secret.ts";
-import type { RoomApi } from "./platform.ts";
+import { roomStub } from "./durable-stubs.ts";
+import { mosaicClient } from "./mosaic/mosaic-object.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
 
 export { Room } from "./room/room-object.ts";
+export { Mosaic } from "./mosaic/mosaic-object.ts";
 
 const app = createApp<Env>((env, ctx) => ({
-  room: (roomId, hint) =>
-    env.ROOMS.get(
-      env.ROOMS.idFromName(roomId),
-      hint ? { locationHint: hint as DurableObjectLocationHint } : undefined,
-    ) as unknown as RoomApi,
+  room: (roomId, hint) => roomStub(env, roomId, hint),
+  mosaic: (roomId, shotId) => mosaicClient(env, { roomId, shotId }),
   blobs: r2BlobStore(env.PHOTOS),
   cache: caches.default,
   authSecret: authSecret(env),

@@ -1,7 +1,9 @@
 // The seams between the runtime-agnostic server (routes, room engine) and a runtime:
 // Cloudflare (Durable Objects, R2, caches.default) or Deno (room actors, disk, Deno's Cache API).
-import type { PhotoPage, RoomView } from "../shared/protocol.ts";
+import type { PhotoPage, RoomStats, RoomView, ShotReport } from "../shared/protocol.ts";
 import type { Failure } from "./http-error.ts";
+
+export type { ShotReport };
 
 export type Ok<T = object> = { ok: true } & T;
 export type Result<T = object> = Ok<T> | Failure;
@@ -18,24 +20,11 @@ export type PhotoInput = {
   height: number;
 };
 
-export type ShotReport = {
-  shotId: string;
-  at: number;
-  deadline: number;
-  state: "pending" | "done";
-  expected: number;
-  uploaded: number;
-  members: Array<{
-    memberId: string;
-    name: string;
-    fireError: number | null;
-    error: number | null;
-    late: boolean;
-    uploaded: boolean;
-  }>;
-};
+/** A photo's mosaic tile as the room indexes it: raw RGBA under `tileKey`, recorded at `at` (server ms). */
+export type TileRecord = { photoId: string; tileKey: string | null; at: number };
 
-export type RoomStats = { r2Reads: number; cacheHits: number; members: number; photos: number };
+/** Reads of image bytes served for a room, added to its running totals. */
+export type AccessCounts = { r2Reads: number; cacheHits: number };
 
 /** What the HTTP routes need from one room. A Durable Object stub satisfies it via RPC. */
 export interface RoomApi {
@@ -45,8 +34,17 @@ export interface RoomApi {
   checkUpload(memberId: string, shotId: string | undefined): Promise<Result<{ shotId: string }>>;
   recordPhoto(input: PhotoInput): Promise<Result<{ photo: PhotoPage["photos"][number]; created: boolean }>>;
   listPhotos(q: { shotId?: string; cursor?: string; limit: number }): Promise<Result<PhotoPage>>;
-  removePhoto(userId: string, photoId: string): Promise<Result<{ keys: string[] }>>;
+  /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */
+  removePhoto(userId: string, photoId: string): Promise<Result<{ keys: string[]; shotId: string }>>;
   shotReport(userId: string, shotId: string): Promise<Result<{ report: ShotReport }>>;
+  /** The shot's tiles in upload order (the mosaic builder's source of truth). */
+  tiles(shotId: string): Promise<Result<{ tiles: TileRecord[] }>>;
+  /** The shot `shotId` (or the latest) when `userId` owns the room: for owner-only downloads. */
+  ownerShot(userId: string, shotId: string | undefined): Promise<Result<{ shotId: string }>>;
+  /** The latest shot's id, or shot_not_found. */
+  latestShot(): Promise<Result<{ shotId: string }>>;
+  countAccess(counts: AccessCounts): Promise<void>;
+  stats(userId: string): Promise<Result<{ stats: RoomStats }>>;
   /** WebSocket upgrades go through fetch, since a socket cannot cross RPC. */
   fetch(request: Request): Promise<Response>;
 }
@@ -62,8 +60,25 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
+/** The newest encoded version of one mosaic page: its storage key and URL name derive from these. */
+export type MosaicPage = { page: number; version: number; pages: number; tiles: number };
+
+/**
+ * The group mosaic of one shot of one room: a builder that keeps every tile (raw RGBA) and encodes
+ * each page to an immutable JPEG in the blob store. A Durable Object on Cloudflare.
+ */
+export interface MosaicApi {
+  /** The tile of a photo the room has recorded; repeats and removed photos are ignored. */
+  add(photoId: string, rgba: Uint8Array): Promise<Result>;
+  /** A removed photo: it is absent from every version made after this resolves. */
+  remove(photoId: string): Promise<void>;
+  /** The newest version of `page` holding every tile the builder has, encoded first when needed. */
+  latest(page: number): Promise<Result<MosaicPage>>;
+}
+
 export type Platform = {
   room(roomId: string, locationHint?: string): RoomApi;
+  mosaic(roomId: string, shotId: string): MosaicApi;
   blobs: BlobStore;
   /** An HTTP cache (the Workers Cache API's caches.default, or Deno's caches). */
   cache: Cache | null;

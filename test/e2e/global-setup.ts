@@ -13,7 +13,7 @@ export default async function setup(project: TestProject) {
     project.provide("servers", [{ kind: "external", url: process.env.E2E_URL.replace(/\/$/, "") }]);
     return;
   }
-  const kinds = (process.env.E2E_SERVERS ?? "wrangler").split(",").filter(Boolean) as ServerKind[];
+  const kinds = (process.env.E2E_SERVERS ?? "wrangler,deno").split(",").filter(Boolean) as ServerKind[];
   const started: LocalServer[] = await Promise.all(kinds.map((k) => startServer(k)));
   project.provide(
     "servers",

@@ -104,3 +104,65 @@ export function uploadForm(files: Record<string, Uint8Array | string>): FormData
   }
   return f;
 }
+
+/** A request through the Worker, answered as a raw Response. */
+export function fetchRaw(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(BASE + path, init));
+}
+
+export function upload(roomId: string, uploadToken: string, files: Record<string, Uint8Array | string>) {
+  return call(`/api/rooms/${roomId}/photos`, { method: "POST", headers: auth(uploadToken), body: uploadForm(files) });
+}
+
+/** A solid 64×64 JPEG tile. */
+export const solidTile = (rgb: [number, number, number]) => {
+  const px = new Uint8Array(64 * 64 * 4);
+  for (let i = 0; i < 64 * 64; i++) px.set([...rgb, 255], i * 4);
+  const img = new PhotonImage(px, 64, 64);
+  try {
+    return img.get_bytes_jpeg(95);
+  } finally {
+    img.free();
+  }
+};
+
+/** A JPEG's size and the RGB of one pixel. */
+export function decodeJpeg(bytes: Uint8Array) {
+  const img = PhotonImage.new_from_byteslice(bytes);
+  const width = img.get_width();
+  const height = img.get_height();
+  const rgba = img.get_raw_pixels();
+  img.free();
+  const rgb = (x: number, y: number) => [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 3)];
+  return { width, height, rgb };
+}
+
+/** Within JPEG's tolerance of the expected colour. */
+export const near = (actual: number[], expected: number[], tolerance = 16) =>
+  actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+
+/** A room with an owner, `guests` joined guests and a shot they are all part of. */
+export async function roomWithShot(guests: number, prefix: string) {
+  const token = await login();
+  const roomId = await createRoom(token);
+  const members = [];
+  for (let i = 0; i < guests; i++) members.push(await join(roomId, `${prefix}-${i}`));
+  await members[0]?.next((m) => m.type === "members" && m.count === guests);
+  const shot = await call<{ shotId: string }>(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
+  return { token, roomId, members, shotId: shot.body.shotId };
+}
+
+/** roomWithShot, then every guest uploads a distinct small photo (the server makes its thumb). */
+export async function roomWithPhotos(n: number, prefix: string) {
+  const room = await roomWithShot(n, prefix);
+  // In parallel: the test upload window (SHOT_WINDOW_MS) is 2 s.
+  const photos = await Promise.all(
+    room.members.map(async (m, i) => {
+      const photo = jpeg(64, 48, [(i * 37) % 256, (i * 91) % 256, 128]);
+      const up = await upload(room.roomId, m.welcome.uploadToken, { photo });
+      if (up.status !== 201) throw new Error(`upload ${i}: ${JSON.stringify(up)}`);
+      return { ...(up.body as { photoId: string; url: string; thumbUrl: string }), photo };
+    }),
+  );
+  return { ...room, photos };
+}

@@ -72,7 +72,12 @@ export function composeMosaic(tiles: Array<Uint8Array | null>, opts: MosaicOptio
   tiles.forEach((tile, i) => {
     if (tile) pasteTile(canvas, cols, i, tile, tileSize);
   });
-  const image = new PhotonImage(canvas, cols * tileSize, rows * tileSize);
+  return encodeCanvas(canvas, cols * tileSize, rows * tileSize, quality);
+}
+
+/** A JPEG of a raw RGBA canvas `width`×`height` px, encoded once by photon. */
+export function encodeCanvas(canvas: Uint8Array, width: number, height: number, quality = 80): Uint8Array {
+  const image = new PhotonImage(canvas, width, height);
   try {
     return image.get_bytes_jpeg(quality);
   } finally {

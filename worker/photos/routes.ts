@@ -1,9 +1,13 @@
-// Photo routes: upload, the paged listing, removal by the owner, and immutable file serving.
+// Photo routes: upload, the paged listing, removal by the owner, immutable files and mosaics, the
+// group mosaic redirect, the owner's ZIP of a shot and the owner's download stats.
 import { Hono } from "hono";
 import { roomIdParam, type AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/routes.ts";
 import { HttpError, unwrap } from "../http-error.ts";
-import { serveFile } from "./serve-file.ts";
+import { flushAccess } from "./access-stats.ts";
+import { redirectToMosaic } from "./mosaic-route.ts";
+import { serveFile, serveMosaicFile } from "./serve-file.ts";
+import { downloadShotZip } from "./shot-zip.ts";
 import { uploadPhoto } from "./upload.ts";
 
 export const photoRoutes = new Hono<AppEnv>()
@@ -16,12 +20,35 @@ export const photoRoutes = new Hono<AppEnv>()
     const page = unwrap(await c.var.platform.room(roomIdParam(c)).listPhotos({ shotId, cursor, limit }));
     return c.json({ photos: page.photos, ...(page.next ? { next: page.next } : {}) });
   })
+  .get("/:roomId/photos.zip", downloadShotZip)
   .delete("/:roomId/photos/:photoId", async (c) => {
     const user = await requireUser(c);
+    const roomId = roomIdParam(c);
     const { platform } = c.var;
-    const r = unwrap(await platform.room(roomIdParam(c)).removePhoto(user.sub, c.req.param("photoId")));
-    // The index no longer names them; the bytes go too (a re-upload of the same bytes rewrites them).
-    platform.waitUntil(Promise.all(r.keys.map((k) => platform.blobs.delete(k))));
+    const photoId = c.req.param("photoId");
+    const r = unwrap(await platform.room(roomId).removePhoto(user.sub, photoId));
+    try {
+      await platform.mosaic(roomId, r.shotId).remove(photoId);
+    } catch (e) {
+      // The builder also drops it when it next catches up with the room's index.
+      console.error(`[photos] mosaic remove ${roomId}/${photoId}:`, e);
+    }
+    // The index no longer names them; the bytes go too (a re-upload of the same bytes rewrites them),
+    // and so do this location's cached copies.
+    const urls = r.keys
+      .filter((k) => !k.endsWith(".rgba"))
+      .map((k) => new URL(`/api/rooms/${roomId}/files/${k.slice(k.lastIndexOf("/") + 1)}`, c.req.url).toString());
+    platform.waitUntil(
+      Promise.all([...r.keys.map((k) => platform.blobs.delete(k)), ...urls.map((u) => platform.cache?.delete(u))]),
+    );
     return c.body(null, 204);
   })
-  .get("/:roomId/files/:name", serveFile);
+  .get("/:roomId/files/:name", serveFile)
+  .get("/:roomId/mosaic", redirectToMosaic)
+  .get("/:roomId/mosaics/:name", serveMosaicFile)
+  .get("/:roomId/stats", async (c) => {
+    const user = await requireUser(c);
+    const { platform } = c.var;
+    await flushAccess(platform); // this isolate's pending counts; other isolates send theirs within 200 ms
+    return c.json(unwrap(await platform.room(roomIdParam(c)).stats(user.sub)).stats);
+  });

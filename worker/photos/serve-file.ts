@@ -1,36 +1,67 @@
-// GET /api/rooms/:roomId/files/:name: immutable, content-addressed image bytes, served through the
-// HTTP cache (caches.default on Workers) so each location reads an object from the store once.
+// Immutable, content-addressed image bytes (photos, thumbs, mosaic versions): read through the HTTP
+// cache (caches.default on Workers) so each location reads an object from the store once, with
+// ETag/304 and single byte ranges (206, or 416 when unsatisfiable).
 import { roomIdParam, type AppContext } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
+import { mosaicKey, parseMosaicName } from "../mosaic/mosaic-host.ts";
+import { etagMatches, resolveRange, sliceStream } from "./byte-range.ts";
+import { readThrough } from "./read-through.ts";
 import { blobKey } from "./upload.ts";
 
 const FILE_NAME = /^([0-9a-f]{64})\.(jpg|png|webp)$/;
 const TYPES: Record<string, string> = { jpg: "image/jpeg", png: "image/png", webp: "image/webp" };
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 
-export async function serveFile(c: AppContext): Promise<Response> {
-  const roomId = roomIdParam(c);
-  const m = FILE_NAME.exec(c.req.param("name") ?? "");
-  if (!m) throw new HttpError(404, "file_not_found", "no such file");
-  const [, sha, ext] = m as unknown as [string, string, string];
-  const etag = `"${sha}"`;
-  if (c.req.header("If-None-Match") === etag)
-    return new Response(null, { status: 304, headers: { ETag: etag, "Cache-Control": IMMUTABLE } });
+export type ImmutableFile = { roomId: string; key: string; etag: string; contentType: string };
 
-  const { platform } = c.var;
-  const cacheKey = new Request(new URL(c.req.path, c.req.url).toString());
-  const cached = await platform.cache?.match(cacheKey);
-  if (cached) return cached;
-  const obj = await platform.blobs.get(blobKey(roomId, sha, ext));
-  if (!obj) throw new HttpError(404, "file_not_found", "no such file");
-  const res = new Response(obj.body, {
-    headers: {
-      "Content-Type": TYPES[ext]!,
-      "Content-Length": String(obj.size),
-      "Cache-Control": IMMUTABLE,
-      ETag: etag,
-    },
+/** The stored file behind a public file name (`<sha256>.<ext>`), or null when it cannot be one. */
+export function fileNamed(roomId: string, name: string): ImmutableFile | null {
+  const m = FILE_NAME.exec(name);
+  if (!m) return null;
+  const [, sha, ext] = m as unknown as [string, string, string];
+  return { roomId, key: blobKey(roomId, sha, ext), etag: `"${sha}"`, contentType: TYPES[ext]! };
+}
+
+/** GET /api/rooms/:roomId/files/:name */
+export function serveFile(c: AppContext): Promise<Response> {
+  const file = fileNamed(roomIdParam(c), c.req.param("name") ?? "");
+  if (!file) throw new HttpError(404, "file_not_found", "no such file");
+  return serveImmutable(c, file);
+}
+
+/** GET /api/rooms/:roomId/mosaics/:name (`<shotId>-p<page>-<version>.jpg`) */
+export function serveMosaicFile(c: AppContext): Promise<Response> {
+  const roomId = roomIdParam(c);
+  const name = c.req.param("name") ?? "";
+  const m = parseMosaicName(name);
+  if (!m) throw new HttpError(404, "file_not_found", "no such mosaic");
+  const key = mosaicKey({ roomId, shotId: m.shotId }, m.page, m.version);
+  return serveImmutable(c, { roomId, key, etag: `"${name.slice(0, -4)}"`, contentType: "image/jpeg" });
+}
+
+export async function serveImmutable(c: AppContext, f: ImmutableFile): Promise<Response> {
+  const base = { ETag: f.etag, "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes" };
+  if (etagMatches(c.req.header("If-None-Match"), f.etag)) return new Response(null, { status: 304, headers: base });
+  const full = await readThrough(c.var.platform, {
+    roomId: f.roomId,
+    key: f.key,
+    cacheUrl: new URL(c.req.path, c.req.url).toString(),
+    headers: { ...base, "Content-Type": f.contentType },
   });
-  if (platform.cache) platform.waitUntil(platform.cache.put(cacheKey, res.clone()));
-  return res;
+  if (!full) throw new HttpError(404, "file_not_found", "no such file");
+  const ifRange = c.req.header("If-Range");
+  if (ifRange !== undefined && ifRange !== f.etag) return full;
+  const size = Number(full.headers.get("Content-Length"));
+  const range = resolveRange(c.req.header("Range"), size);
+  if (range.kind === "none" || !full.body || !Number.isFinite(size)) return full;
+  if (range.kind === "unsatisfiable") {
+    await full.body.cancel();
+    return c.json({ error: { code: "range_not_satisfiable", message: `the file has ${size} bytes` } }, 416, {
+      "Content-Range": `bytes */${size}`,
+    });
+  }
+  const headers = new Headers(full.headers);
+  headers.set("Content-Range", `bytes ${range.start}-${range.end}/${size}`);
+  headers.set("Content-Length", String(range.end - range.start + 1));
+  return new Response(sliceStream(full.body, range.start, range.end), { status: 206, headers });
 }

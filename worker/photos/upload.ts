@@ -15,7 +15,8 @@ const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileByt
 export const blobKey = (roomId: string, sha: string, ext: string) => `rooms/${roomId}/${sha}.${ext}`;
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  // Deno's lib types refuse a possibly shared buffer; these bytes are always a fresh, unshared copy.
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -28,14 +29,19 @@ async function fileField(form: FormData, name: string, max: number): Promise<Uin
 }
 
 /** Parses the multipart body, refusing it (413) as soon as it passes `max` bytes: a chunked upload has
- *  no Content-Length to check first, and would otherwise be read whole into memory. */
+ *  no Content-Length to check first, and would otherwise be read whole into memory. A body cut off on
+ *  the way (a dropped connection, a server shutting down) is a 503 to retry, not a bad form. */
 async function boundedForm(req: Request, max: number): Promise<FormData> {
   let size = 0;
+  let ended = false;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, ctl) {
       size += chunk.byteLength;
       if (size > max) ctl.error(new Error("body too large"));
       else ctl.enqueue(chunk);
+    },
+    flush() {
+      ended = true;
     },
   });
   const body = req.body ? req.body.pipeThrough(counter) : null;
@@ -43,6 +49,7 @@ async function boundedForm(req: Request, max: number): Promise<FormData> {
     return await new Response(body, { headers: { "Content-Type": req.headers.get("Content-Type") ?? "" } }).formData();
   } catch {
     if (size > max) throw new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+    if (body && !ended) throw new HttpError(503, "upload_interrupted", "the upload was cut off; send it again");
     throw new HttpError(400, "bad_form", "body must be multipart/form-data with a photo field");
   }
 }
@@ -120,5 +127,17 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     }),
   );
   const { photoId, url, thumbUrl } = r.photo;
+  if (r.created && tile) {
+    // After the room recorded the photo, off the upload's path; the builder catches up from the
+    // room's index if this is lost.
+    const rgba = tile;
+    platform.waitUntil(
+      platform
+        .mosaic(roomId, shot)
+        .add(photoId, rgba)
+        .then((res) => void (res.ok || console.error(`[upload] mosaic add ${photoId}: ${res.code}`)))
+        .catch((e: unknown) => console.error(`[upload] mosaic add ${photoId}:`, e)),
+    );
+  }
   return c.json({ photoId, url, thumbUrl, created: r.created }, r.created ? 201 : 200);
 }

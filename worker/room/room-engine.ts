@@ -13,10 +13,11 @@ import {
   parseFrame,
   type ErrorCode as ErrorCodeT,
   type JoinMessage,
+  type RoomStats,
   type RoomView,
 } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
-import type { PhotoInput, Result, ShotReport } from "../platform.ts";
+import type { AccessCounts, PhotoInput, Result, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 import { Roster, createRosterSchema } from "./roster.ts";
 import { ShotBook } from "./shot-book.ts";
@@ -45,6 +46,7 @@ export class RoomEngine {
     private readonly config: EngineConfig,
   ) {
     host.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+    host.sql.exec("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)");
     createRosterSchema(host);
     this.roster = new Roster(host, (key) => `/api/rooms/${this.roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`);
     this.shots = new ShotBook(host, this.roster, config.shotWindowMs);
@@ -56,8 +58,10 @@ export class RoomEngine {
     const [row] = this.host.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k);
     return row ? row.v : null;
   }
+  private id: string | null = null;
+  /** Immutable once the room exists, and read for every photo URL of a listing: read once. */
   get roomId(): string {
-    return this.meta("roomId") ?? "";
+    return (this.id ??= this.meta("roomId")) ?? "";
   }
   get exists(): boolean {
     return this.meta("roomId") !== null;
@@ -191,12 +195,62 @@ export class RoomEngine {
     return { ok: true as const, photos, ...(last !== null ? { next: String(last) } : {}) };
   }
 
-  removePhoto(userId: string, photoId: string): Result<{ keys: string[] }> {
+  removePhoto(userId: string, photoId: string): Result<{ keys: string[]; shotId: string }> {
     if (!this.exists) return fail(404, "room_not_found", "no such room");
     if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can remove photos");
     const removed = this.roster.removePhoto(photoId);
     if (!removed) return fail(404, "photo_not_found", "no such photo");
-    return { ok: true, keys: removed.keys };
+    return { ok: true, keys: removed.keys, shotId: removed.shotId };
+  }
+
+  tiles(shotId: string): Result<{ tiles: TileRecord[] }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    if (this.shots.resolve(shotId) === null) return fail(404, "shot_not_found", "no such shot");
+    return { ok: true, tiles: this.roster.tiles(shotId) };
+  }
+
+  latestShot(): Result<{ shotId: string }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    const shotId = this.shots.resolve(undefined);
+    return shotId === null ? fail(404, "shot_not_found", "this room has no shot yet") : { ok: true, shotId };
+  }
+
+  ownerShot(userId: string, shotId: string | undefined): Result<{ shotId: string }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can download the shot");
+    const id = this.shots.resolve(shotId);
+    return id === null ? fail(404, "shot_not_found", "no such shot") : { ok: true, shotId: id };
+  }
+
+  // ---- image reads served for this room (counted by the Worker, added here in batches) ----
+
+  countAccess(d: AccessCounts): void {
+    if (!this.exists) return;
+    for (const name of ["r2Reads", "cacheHits"] as const) {
+      const n = d[name];
+      if (!Number.isSafeInteger(n) || n <= 0) continue;
+      this.host.sql.exec(
+        "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n",
+        name,
+        n,
+      );
+    }
+  }
+
+  stats(userId: string): Result<{ stats: RoomStats }> {
+    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner sees its stats");
+    const counter = (name: keyof AccessCounts) =>
+      this.host.sql.exec<{ n: number }>("SELECT n FROM counters WHERE name = ?", name)[0]?.n ?? 0;
+    return {
+      ok: true,
+      stats: {
+        r2Reads: counter("r2Reads"),
+        cacheHits: counter("cacheHits"),
+        members: this.roster.guestCount(),
+        photos: this.roster.photoCount(),
+      },
+    };
   }
 
   shotReport(userId: string, shotId: string): Result<{ report: ShotReport }> {

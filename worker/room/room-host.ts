@@ -1,7 +1,8 @@
 // What the room engine needs from its runtime: synchronous SQL, the open sockets with their
 // attachments, an alarm and a short timer. A Durable Object and a Deno actor each implement it.
 
-export type SqlValue = string | number | null;
+/** Blobs are bound as Uint8Array or ArrayBuffer and read back as either, depending on the runtime. */
+export type SqlValue = string | number | null | ArrayBuffer | Uint8Array;
 export type Row = Record<string, SqlValue>;
 
 export interface Sql {

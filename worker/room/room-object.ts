@@ -1,14 +1,12 @@
 // The Durable Object for one room: adapts SQLite storage, hibernatable WebSockets and the alarm
 // to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode, ErrorCode } from "../../shared/protocol.ts";
-import { authSecret } from "../auth/secret.ts";
-import { signToken } from "../auth/token.ts";
-import type { PhotoInput } from "../platform.ts";
+import { CloseCode } from "../../shared/protocol.ts";
+import type { AccessCounts, PhotoInput } from "../platform.ts";
+import { engineConfig } from "./room-config.ts";
 import { RoomEngine } from "./room-engine.ts";
+import { guard, refuseUpgrade, turnAway } from "./room-entry.ts";
 import type { Attachment, Conn, RoomHost, Sql, SqlValue } from "./room-host.ts";
-
-export const UPLOAD_TOKEN_TTL_MS = 24 * 3600_000;
 
 export class Room extends DurableObject<Env> {
   private readonly engine: RoomEngine;
@@ -28,14 +26,9 @@ export class Room extends DurableObject<Env> {
       // Alarm writes are ordered by the output gate: no await needed for durability.
       setAlarm: (at) => void (at === null ? storage.deleteAlarm() : storage.setAlarm(at)),
       now: () => Date.now(),
-      defer: (fn, ms) => void setTimeout(() => this.guard("defer", fn), ms),
+      defer: (fn, ms) => void setTimeout(() => guard("defer", fn), ms),
     };
-    const secret = authSecret(env);
-    this.engine = new RoomEngine(host, {
-      shotWindowMs: Number(env.SHOT_WINDOW_MS) || 60_000,
-      signUpload: (roomId, memberId) =>
-        signToken({ k: "upload", room: roomId, mem: memberId, exp: Date.now() + UPLOAD_TOKEN_TTL_MS }, secret),
-    });
+    this.engine = new RoomEngine(host, engineConfig(env));
   }
 
   private conn(ws: WebSocket): Conn {
@@ -52,30 +45,13 @@ export class Room extends DurableObject<Env> {
     return c;
   }
 
-  private guard<T>(handler: string, fn: () => T): T | undefined {
-    try {
-      const r = fn();
-      if (r instanceof Promise) r.catch((e: unknown) => console.error(`[Room.${handler}]`, e));
-      return r;
-    } catch (e) {
-      console.error(`[Room.${handler}]`, e);
-      return undefined;
-    }
-  }
-
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
-      return Response.json(
-        { error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } },
-        { status: 426 },
-      );
+    const refused = refuseUpgrade(request);
+    if (refused) return refused;
     const { 0: client, 1: server } = new WebSocketPair();
     if (!this.engine.exists) {
-      // Browsers never see an HTTP status on a failed upgrade (only 1006), so a client would retry
-      // forever: answer on the socket instead, with a close code that tells it to stop.
       server.accept();
-      server.send(JSON.stringify({ type: "error", code: ErrorCode.RoomNotFound, message: "no such room" }));
-      server.close(CloseCode.UnknownRoom, "unknown room");
+      turnAway(server);
       return new Response(null, { status: 101, webSocket: client });
     }
     // Hibernation API: the runtime holds the socket while this object sleeps.
@@ -86,11 +62,11 @@ export class Room extends DurableObject<Env> {
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
     // Stamp first: inside workerd, Date.now() only advances on I/O, so this is the arrival time.
     const ts = Date.now();
-    return this.guard("webSocketMessage", () => this.engine.onMessage(this.conn(ws), message, ts));
+    return guard("webSocketMessage", () => this.engine.onMessage(this.conn(ws), message, ts));
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    this.guard("webSocketClose", () => {
+    guard("webSocketClose", () => {
       // Reciprocate the close frame (1005/1006 are reserved and cannot be sent).
       try {
         ws.close(code === 1005 || code === 1006 ? CloseCode.Normal : code, reason);
@@ -102,11 +78,11 @@ export class Room extends DurableObject<Env> {
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.guard("webSocketError", () => this.engine.onClose(this.conn(ws)));
+    guard("webSocketError", () => this.engine.onClose(this.conn(ws)));
   }
 
   override alarm(): void {
-    this.guard("alarm", () => this.engine.onAlarm());
+    guard("alarm", () => this.engine.onAlarm());
   }
 
   // ---- RPC: see RoomApi in ../platform.ts ----
@@ -133,5 +109,20 @@ export class Room extends DurableObject<Env> {
   }
   shotReport(userId: string, shotId: string) {
     return this.engine.shotReport(userId, shotId);
+  }
+  tiles(shotId: string) {
+    return this.engine.tiles(shotId);
+  }
+  ownerShot(userId: string, shotId: string | undefined) {
+    return this.engine.ownerShot(userId, shotId);
+  }
+  latestShot() {
+    return this.engine.latestShot();
+  }
+  countAccess(counts: AccessCounts) {
+    this.engine.countAccess(counts);
+  }
+  stats(userId: string) {
+    return this.engine.stats(userId);
   }
 }

@@ -29,6 +29,9 @@ export function createRosterSchema(host: RoomHost): void {
     member_id TEXT NOT NULL, key TEXT NOT NULL, thumb_key TEXT, tile_key TEXT, type TEXT NOT NULL,
     bytes INTEGER NOT NULL, width INTEGER, height INTEGER, created_at INTEGER NOT NULL,
     UNIQUE (shot_id, member_id))`);
+  // A page of a shot's listing walks this index from the cursor and stops at the limit, instead of
+  // joining and sorting every photo of the shot for each page.
+  host.sql.exec("CREATE INDEX IF NOT EXISTS photos_shot_seq ON photos (shot_id, seq)");
 }
 
 export class Roster {
@@ -227,14 +230,14 @@ export class Roster {
     return { photos: rows.map((r) => this.view(r)), last: rows.length === limit ? rows[rows.length - 1]!.seq : null };
   }
 
-  /** Storage keys of a shot's tiles in upload order, for the mosaic. */
-  tiles(shotId: string): Array<{ photoId: string; tileKey: string | null }> {
+  /** Storage keys of a shot's tiles in upload order, with when each was recorded, for the mosaic. */
+  tiles(shotId: string): Array<{ photoId: string; tileKey: string | null; at: number }> {
     return this.host.sql
-      .exec<{ photo_id: string; tile_key: string | null }>(
-        "SELECT photo_id, tile_key FROM photos WHERE shot_id = ? ORDER BY seq",
+      .exec<{ photo_id: string; tile_key: string | null; created_at: number }>(
+        "SELECT photo_id, tile_key, created_at FROM photos WHERE shot_id = ? ORDER BY seq",
         shotId,
       )
-      .map((r) => ({ photoId: r.photo_id, tileKey: r.tile_key }));
+      .map((r) => ({ photoId: r.photo_id, tileKey: r.tile_key, at: r.created_at }));
   }
 
   photoCount(shotId?: string): number {
@@ -244,18 +247,33 @@ export class Roster {
     return row?.n ?? 0;
   }
 
-  /** Removes a photo from the index; returns its storage keys so the caller can delete the bytes. */
+  /**
+   * Removes a photo from the index; returns the storage keys no other photo still uses, so the caller
+   * can delete those bytes (keys are content-addressed: two members may upload identical bytes).
+   */
   removePhoto(photoId: string): { shotId: string; keys: string[] } | null {
     const [row] = this.host.sql.exec<PhotoRow>("SELECT * FROM photos WHERE photo_id = ?", photoId);
     if (!row) return null;
     this.host.sql.exec("DELETE FROM photos WHERE photo_id = ?", photoId);
     this.photosChanged(row.shot_id);
-    return { shotId: row.shot_id, keys: [row.key, row.thumb_key, row.tile_key].filter((k): k is string => !!k) };
+    const keys = [...new Set([row.key, row.thumb_key, row.tile_key])].filter((k): k is string => !!k);
+    return { shotId: row.shot_id, keys: keys.filter((k) => !this.keyInUse(k)) };
+  }
+
+  private keyInUse(key: string): boolean {
+    const [row] = this.host.sql.exec<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM photos WHERE key = ? OR thumb_key = ? OR tile_key = ?",
+      key,
+      key,
+      key,
+    );
+    return (row?.n ?? 0) > 0;
   }
 
   private query(where: string, params: Array<string | number>, limit: number): PhotoRow[] {
     return this.host.sql.exec<PhotoRow & Row>(
-      `SELECT p.*, m.name AS name, s.fired_at AS fired_at FROM photos p
+      `SELECT p.seq, p.photo_id, p.shot_id, p.member_id, p.key, p.thumb_key, p.tile_key, p.type, p.bytes,
+       m.name AS name, s.fired_at AS fired_at FROM photos p
        LEFT JOIN members m ON m.member_id = p.member_id
        LEFT JOIN shot_members s ON s.shot_id = p.shot_id AND s.member_id = p.member_id
        ${where} ORDER BY p.seq LIMIT ?`,

@@ -69,6 +69,12 @@ export class ShotBook {
     };
   }
 
+  /** The id of `shotId` when it exists, or of the latest shot when it is undefined; null otherwise. */
+  resolve(shotId: string | undefined): string | null {
+    const r = shotId === undefined ? this.latestRow() : this.row(shotId);
+    return r ? r.shot_id : null;
+  }
+
   latest(): ShotView | null {
     const r = this.latestRow();
     return r ? this.viewOf(r) : null;
@@ -120,15 +126,11 @@ export class ShotBook {
     return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
   }
 
+  /** One statement: a thousand reports arrive in the same few milliseconds. */
   recordFired(f: FiredMessage, memberId: string): boolean {
-    const exists = this.count(
-      "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
-      f.shotId,
-      memberId,
-    );
-    if (!exists) return false;
-    this.host.sql.exec(
-      "UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?",
+    const updated = this.host.sql.exec(
+      `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?
+       RETURNING member_id`,
       f.firedAt,
       f.offset,
       f.error,
@@ -136,7 +138,7 @@ export class ShotBook {
       f.shotId,
       memberId,
     );
-    return true;
+    return updated.length > 0;
   }
 
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {

@@ -1,0 +1,64 @@
+// The self-hosted server on Deno: the same Hono app and room engine as on Workers, with rooms as
+// in-process actors over SQLite files and photos on disk under DATA_DIR, plus the web app's files.
+// `npm run start:deno`.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApp } from "../worker/app.ts";
+import { diskBlobStore } from "./disk-blob-store.ts";
+import { MosaicRegistry } from "./mosaic-registry.ts";
+import { Background, denoPlatform, type ServerEnv } from "./platform.ts";
+import { RoomRegistry } from "./room-registry.ts";
+import { openSqlite } from "./sqlite.ts";
+import { staticApp } from "./static-app.ts";
+
+const env: ServerEnv = {
+  AUTH_SECRET: Deno.env.get("AUTH_SECRET"),
+  ORGANIZER_KEY: Deno.env.get("ORGANIZER_KEY"),
+  SHOT_WINDOW_MS: Deno.env.get("SHOT_WINDOW_MS"),
+};
+const port = Number(Deno.env.get("PORT") ?? 8000);
+const hostname = Deno.env.get("HOST") ?? "0.0.0.0";
+const dataDir = Deno.env.get("DATA_DIR") ?? ".data";
+const appDir = Deno.env.get("APP_DIR") ?? fileURLToPath(new URL("../app/dist", import.meta.url));
+if (!env.AUTH_SECRET) console.warn("AUTH_SECRET is not set: tokens are signed with the public dev secret");
+if (!existsSync(join(appDir, "index.html")))
+  console.warn(`no web app in ${appDir} (npm run build:app): serving the API only`);
+
+await Deno.mkdir(dataDir, { recursive: true });
+const serverDb = openSqlite(join(dataDir, "server.sqlite"));
+const rooms = new RoomRegistry(join(dataDir, "rooms"), env, serverDb);
+const background = new Background();
+const blobs = diskBlobStore(join(dataDir, "blobs"), serverDb);
+const mosaics = new MosaicRegistry(join(dataDir, "mosaics"), blobs, (roomId) => rooms.room(roomId));
+const platform = denoPlatform({ env, rooms, mosaics, blobs, serverDb, background });
+const app = createApp<ServerEnv>(() => platform);
+const serveApp = staticApp(appDir);
+const armed = rooms.start() + mosaics.start();
+
+const server = Deno.serve(
+  {
+    port,
+    hostname,
+    onListen: (a) =>
+      console.log(`simulshot on Deno: http://${a.hostname}:${a.port} (data in ${dataDir}, ${armed} alarms armed)`),
+  },
+  (request) => (new URL(request.url).pathname.startsWith("/api/") ? app.fetch(request, env) : serveApp(request)),
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: closing sockets and databases`);
+  rooms.disconnect();
+  // Requests in flight (an upload between its blob writes and its record) finish before the databases close.
+  await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 5000))]);
+  await background.settle();
+  mosaics.close();
+  rooms.close();
+  serverDb.close();
+  Deno.exit(0);
+}
+Deno.addSignalListener("SIGTERM", () => void shutdown("SIGTERM"));
+Deno.addSignalListener("SIGINT", () => void shutdown("SIGINT"));

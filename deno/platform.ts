@@ -1,0 +1,46 @@
+// The Deno server's Platform: rooms as in-process actors, photos on disk, no HTTP cache (the photos
+// are already on local disk: a cache would only copy them to another folder).
+import { authSecret } from "../worker/auth/secret.ts";
+import type { BlobStore, Platform } from "../worker/platform.ts";
+import type { RoomEnv } from "../worker/room/room-config.ts";
+import type { MosaicRegistry } from "./mosaic-registry.ts";
+import type { RoomRegistry } from "./room-registry.ts";
+import type { SqliteFile } from "./sqlite.ts";
+
+export type ServerEnv = RoomEnv & { ORGANIZER_KEY?: string };
+
+/** Work that runs after a response; tracked so a shutdown can wait for it. */
+export class Background {
+  private readonly pending = new Set<Promise<unknown>>();
+
+  add(p: Promise<unknown>): void {
+    const tracked = p
+      .catch((e: unknown) => console.error("[waitUntil]", e))
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.all(this.pending);
+  }
+}
+
+export function denoPlatform(opts: {
+  env: ServerEnv;
+  rooms: RoomRegistry;
+  mosaics: MosaicRegistry;
+  blobs: BlobStore;
+  serverDb: SqliteFile;
+  background: Background;
+}): Platform {
+  const { env, rooms, background } = opts;
+  return {
+    room: (roomId) => rooms.room(roomId),
+    mosaic: (roomId, shotId) => opts.mosaics.mosaic(roomId, shotId),
+    blobs: opts.blobs,
+    cache: null,
+    authSecret: authSecret(env),
+    organizerKey: env.ORGANIZER_KEY || null,
+    waitUntil: (p) => background.add(p),
+  };
+}

@@ -1,0 +1,158 @@
+// One room on Deno: the runtime-agnostic RoomEngine over the room's SQLite file, this process's
+// sockets and a durable alarm. Serialised like a Durable Object: the engine's handlers are synchronous
+// and JS runs one at a time, so every event runs to its end; the only await is in join, as on Workers.
+import { CloseCode } from "../shared/protocol.ts";
+import type { AccessCounts, PhotoInput, RoomApi } from "../worker/platform.ts";
+import { engineConfig, type RoomEnv } from "../worker/room/room-config.ts";
+import { RoomEngine } from "../worker/room/room-engine.ts";
+import { guard, refuseUpgrade, turnAway } from "../worker/room/room-entry.ts";
+import type { Attachment, Conn, RoomHost } from "../worker/room/room-host.ts";
+import type { SqliteFile } from "./sqlite.ts";
+
+/** A socket's identity is kept in memory: a Durable Object stores it in the socket's attachment to
+ *  survive hibernation, but a Deno process never hibernates and a restart drops the sockets with it
+ *  (clients reconnect with the same clientId and get their membership back from SQLite). */
+class SocketConn implements Conn {
+  private identity: Attachment | null = null;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  send(frame: string): void {
+    this.ws.send(frame);
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+  attachment(): Attachment | null {
+    return this.identity;
+  }
+  attach(a: Attachment): void {
+    this.identity = a;
+  }
+}
+
+export class RoomActor implements RoomApi {
+  readonly engine: RoomEngine;
+  private readonly conns = new Set<SocketConn>();
+  private timers = 0;
+  private lastUsed = Date.now();
+
+  constructor(
+    private readonly db: SqliteFile,
+    env: RoomEnv,
+    setAlarm: (at: number | null) => void,
+  ) {
+    const host: RoomHost = {
+      sql: db,
+      connections: () => this.conns,
+      setAlarm,
+      now: () => Date.now(),
+      defer: (fn, ms) => {
+        this.timers++;
+        setTimeout(() => {
+          this.timers--;
+          guard("defer", fn);
+        }, ms);
+      },
+    };
+    this.engine = new RoomEngine(host, engineConfig(env));
+  }
+
+  /** No socket, no pending timer and nothing asked of it since `since`: safe to close. */
+  idleSince(since: number): boolean {
+    return this.conns.size === 0 && this.timers === 0 && this.lastUsed < since;
+  }
+
+  private use(): RoomEngine {
+    this.lastUsed = Date.now();
+    return this.engine;
+  }
+
+  async create(input: { roomId: string; ownerId: string; title: string }) {
+    return this.use().create(input);
+  }
+  async info() {
+    return this.use().view();
+  }
+  async shoot(userId: string) {
+    return this.use().shoot(userId);
+  }
+  async checkUpload(memberId: string, shotId: string | undefined) {
+    return this.use().checkUpload(memberId, shotId);
+  }
+  async recordPhoto(input: PhotoInput) {
+    return this.use().recordPhoto(input);
+  }
+  async listPhotos(q: { shotId?: string; cursor?: string; limit: number }) {
+    return this.use().listPhotos(q);
+  }
+  async removePhoto(userId: string, photoId: string) {
+    return this.use().removePhoto(userId, photoId);
+  }
+  async shotReport(userId: string, shotId: string) {
+    return this.use().shotReport(userId, shotId);
+  }
+  async tiles(shotId: string) {
+    return this.use().tiles(shotId);
+  }
+  async ownerShot(userId: string, shotId: string | undefined) {
+    return this.use().ownerShot(userId, shotId);
+  }
+  async latestShot() {
+    return this.use().latestShot();
+  }
+  async countAccess(counts: AccessCounts) {
+    this.use().countAccess(counts);
+  }
+  async stats(userId: string) {
+    return this.use().stats(userId);
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const refused = refuseUpgrade(request);
+    if (refused) return refused;
+    const engine = this.use();
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    if (!engine.exists) {
+      socket.onopen = () => turnAway(socket);
+      return response;
+    }
+    socket.binaryType = "arraybuffer";
+    const conn = new SocketConn(socket);
+    socket.onopen = () => this.conns.add(conn);
+    socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+      const ts = Date.now(); // stamped first: the pong's server time
+      this.lastUsed = ts;
+      guard("webSocketMessage", () => this.engine.onMessage(conn, e.data, ts));
+    };
+    // Deno answers a client's close frame itself (a Durable Object reciprocates by hand); error is
+    // followed by close, so whichever comes first detaches the socket once.
+    const gone = (handler: string) => () => {
+      if (this.conns.delete(conn)) guard(handler, () => this.engine.onClose(conn));
+    };
+    socket.onclose = gone("webSocketClose");
+    socket.onerror = gone("webSocketError");
+    return response;
+  }
+
+  alarm(): void {
+    guard("alarm", () => this.use().onAlarm());
+  }
+
+  /** Closes every socket; clients reconnect with the same clientId. */
+  disconnect(code: number = CloseCode.GoingAway, reason = "server restarting"): void {
+    for (const c of this.conns) {
+      try {
+        c.close(code, reason);
+      } catch {
+        // already closing
+      }
+    }
+  }
+
+  close(): void {
+    this.disconnect();
+    this.conns.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,174 @@
+// The mosaic builder's rules inside workerd (real SQLite and R2), with a small page size, a clock
+// the test moves and a room index the test writes: pages, removal, superseded versions and catching up.
+import { env, runInDurableObject } from "cloudflare:test";
+import { PhotonImage } from "@cf-wasm/photon";
+import { describe, expect, it } from "vitest";
+import type { TileRecord } from "../platform.ts";
+import { r2BlobStore } from "../r2-blob-store.ts";
+import type { Sql, SqlValue } from "../room/room-host.ts";
+import { ADD_GRACE_MS, MosaicEngine, TILE_BYTES } from "./mosaic-engine.ts";
+import { mosaicKey, type MosaicRef } from "./mosaic-host.ts";
+
+type Rgb = [number, number, number];
+const solid = (rgb: Rgb) => {
+  const t = new Uint8Array(TILE_BYTES);
+  for (let i = 0; i < TILE_BYTES / 4; i++) t.set([...rgb, 255], i * 4);
+  return t;
+};
+const colour = (i: number): Rgb => [(i * 60) % 256, (i * 110 + 40) % 256, (i * 170 + 80) % 256];
+const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 16);
+
+/** Runs `fn` with an engine over a fresh Mosaic object's storage; the room index is `room`. */
+async function withEngine(
+  fn: (t: {
+    engine: MosaicEngine;
+    ref: MosaicRef;
+    room: TileRecord[];
+    clock: { now: number };
+    reads: { n: number };
+    decode(page: number, version: number): Promise<{ width: number; height: number; rgb(slot: number): number[] }>;
+  }) => Promise<void>,
+) {
+  const ref = { roomId: `room${crypto.randomUUID().slice(0, 8)}`, shotId: "shot1" };
+  const stub = env.MOSAICS.get(env.MOSAICS.idFromName(`${ref.roomId}/${ref.shotId}`));
+  await runInDurableObject(stub, async (_instance, state) => {
+    const sql: Sql = {
+      exec: <T>(q: string, ...p: SqlValue[]) => state.storage.sql.exec(q, ...p).toArray() as T[],
+      transaction: (f) => state.storage.transactionSync(f),
+    };
+    const clock = { now: 1_000_000 };
+    const reads = { n: 0 };
+    const room: TileRecord[] = [];
+    const engine = new MosaicEngine(
+      { sql, setAlarm: () => undefined, now: () => clock.now },
+      {
+        blobs: r2BlobStore(env.PHOTOS),
+        roomTiles: async () => ({ ok: true, tiles: room }),
+        countR2Reads: (_roomId, n) => void (reads.n += n),
+      },
+      { pageTiles: 4 },
+    );
+    const decode = async (page: number, version: number) => {
+      const obj = await env.PHOTOS.get(mosaicKey(ref, page, version));
+      if (!obj) throw new Error(`no version ${version} of page ${page}`);
+      const img = PhotonImage.new_from_byteslice(new Uint8Array(await obj.arrayBuffer()));
+      const width = img.get_width();
+      const height = img.get_height();
+      const px = img.get_raw_pixels();
+      img.free();
+      const cols = width / 64;
+      const rgb = (slot: number) => {
+        const x = (slot % cols) * 64 + 32;
+        const y = Math.floor(slot / cols) * 64 + 32;
+        return [...px.subarray((y * width + x) * 4, (y * width + x) * 4 + 3)];
+      };
+      return { width, height, rgb };
+    };
+    await fn({ engine, ref, room, clock, reads, decode });
+  });
+}
+
+/** Records photo i in the room index and adds its tile to the builder. */
+function addPhoto(t: { engine: MosaicEngine; ref: MosaicRef; room: TileRecord[]; clock: { now: number } }, i: number) {
+  t.room.push({ photoId: `p${i}`, tileKey: `rooms/${t.ref.roomId}/t${i}.rgba`, at: t.clock.now });
+  expect(t.engine.add(t.ref, `p${i}`, solid(colour(i)))).toEqual({ ok: true });
+}
+
+describe("the mosaic builder", () => {
+  it("splits tiles into pages in upload order and encodes each page as its own JPEG", async () => {
+    await withEngine(async (t) => {
+      for (let i = 0; i < 9; i++) addPhoto(t, i);
+      const pages = await Promise.all([0, 1, 2].map((p) => t.engine.latest(t.ref, p)));
+      expect(pages.map((p) => p.ok && [p.pages, p.tiles])).toEqual([
+        [3, 4],
+        [3, 4],
+        [3, 1],
+      ]);
+      expect(await t.engine.latest(t.ref, 3)).toMatchObject({ ok: false, code: "page_not_found" });
+      const page1 = pages[1]!;
+      if (!page1.ok) throw new Error("page 1");
+      const img = await t.decode(1, page1.version);
+      expect([img.width, img.height]).toEqual([128, 128]);
+      for (let slot = 0; slot < 4; slot++) expect(near(img.rgb(slot), colour(4 + slot)), `slot ${slot}`).toBe(true);
+    });
+  });
+
+  it("makes a new version only when a page changed, and removal shifts every later page", async () => {
+    await withEngine(async (t) => {
+      for (let i = 0; i < 9; i++) addPhoto(t, i);
+      const v = async (p: number) => {
+        const r = await t.engine.latest(t.ref, p);
+        if (!r.ok) throw new Error(r.code);
+        return r.version;
+      };
+      const [a0, a1] = [await v(0), await v(1)];
+      expect(await v(0)).toBe(a0);
+      t.engine.remove(t.ref, "p1");
+      t.room.splice(1, 1);
+      const b0 = await v(0);
+      expect(b0).toBeGreaterThan(a0);
+      expect(await v(1)).toBeGreaterThan(a1);
+      expect(await t.engine.latest(t.ref, 2)).toMatchObject({ ok: false, code: "page_not_found" });
+      const img = await t.decode(0, b0);
+      [0, 2, 3, 4].forEach((tile, slot) => expect(near(img.rgb(slot), colour(tile)), `slot ${slot}`).toBe(true));
+      // A late add of the removed photo does not bring it back.
+      expect(t.engine.add(t.ref, "p1", solid(colour(1)))).toEqual({ ok: true });
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ version: b0, tiles: 4 });
+    });
+  });
+
+  it("deletes superseded versions, keeping the newest two, and every version older than a removal", async () => {
+    await withEngine(async (t) => {
+      const stored = async () =>
+        (await env.PHOTOS.list({ prefix: `rooms/${t.ref.roomId}/mosaics/` })).objects.map((o) => o.key).sort();
+      const versions: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        addPhoto(t, i);
+        const r = await t.engine.latest(t.ref, 0);
+        if (r.ok) versions.push(r.version);
+      }
+      await t.engine.onAlarm();
+      expect(await stored()).toEqual(versions.slice(1).map((v) => mosaicKey(t.ref, 0, v)));
+      t.engine.remove(t.ref, "p2");
+      t.room.pop();
+      const after = await t.engine.latest(t.ref, 0);
+      await t.engine.onAlarm();
+      if (!after.ok) throw new Error(after.code);
+      expect(await stored()).toEqual([mosaicKey(t.ref, 0, after.version)]);
+    });
+  });
+
+  it("refuses a tile that is not 64x64 RGBA", async () => {
+    await withEngine(async (t) => {
+      expect(t.engine.add(t.ref, "p0", new Uint8Array(100))).toMatchObject({ ok: false, code: "bad_tile" });
+    });
+  });
+
+  it("catches up with the room: fetches a tile whose add was lost once it is older than the grace period", async () => {
+    await withEngine(async (t) => {
+      addPhoto(t, 0);
+      // Photo 1 is recorded by the room and stored, but its add never reaches the builder.
+      await env.PHOTOS.put(`rooms/${t.ref.roomId}/t1.rgba`, solid(colour(1)));
+      t.room.push({ photoId: "p1", tileKey: `rooms/${t.ref.roomId}/t1.rgba`, at: t.clock.now });
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ tiles: 1 });
+      expect(t.reads.n).toBe(0); // still within the grace period: it may yet arrive by add()
+      t.clock.now += ADD_GRACE_MS;
+      await t.engine.onAlarm(); // the catch-up the first read scheduled
+      const r = await t.engine.latest(t.ref, 0);
+      expect(r).toMatchObject({ tiles: 2 });
+      expect(t.reads.n).toBe(1);
+      if (r.ok) expect(near((await t.decode(0, r.version)).rgb(1), colour(1))).toBe(true);
+    });
+  });
+
+  it("catches up with the room: drops a tile the room no longer lists", async () => {
+    await withEngine(async (t) => {
+      addPhoto(t, 0);
+      addPhoto(t, 1);
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ tiles: 2 });
+      t.room.shift(); // removed in the room; the builder's remove() was lost
+      t.clock.now += 10_000;
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ tiles: 1 });
+    });
+  });
+});

@@ -1,0 +1,75 @@
+// The Durable Object that builds one shot's mosaic: adapts SQLite storage and the alarm to the
+// runtime-agnostic MosaicEngine. One per (room, shot), so encoding never delays the room itself.
+import { DurableObject } from "cloudflare:workers";
+import { mosaicStub, roomStub } from "../durable-stubs.ts";
+import type { MosaicApi } from "../platform.ts";
+import { r2BlobStore } from "../r2-blob-store.ts";
+import type { Sql, SqlValue } from "../room/room-host.ts";
+import { MosaicEngine } from "./mosaic-engine.ts";
+import type { MosaicRef } from "./mosaic-host.ts";
+
+export class Mosaic extends DurableObject<Env> {
+  private readonly engine: MosaicEngine;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const storage = ctx.storage;
+    const sql: Sql = {
+      exec: <T>(q: string, ...p: SqlValue[]) => storage.sql.exec(q, ...p).toArray() as T[],
+      transaction: (fn) => storage.transactionSync(fn),
+    };
+    this.engine = new MosaicEngine(
+      {
+        sql,
+        // Alarm writes are ordered by the output gate: no await needed for durability.
+        setAlarm: (at) => void (at === null ? storage.deleteAlarm() : storage.setAlarm(at)),
+        now: () => Date.now(),
+      },
+      {
+        blobs: r2BlobStore(env.PHOTOS),
+        roomTiles: (ref) => roomStub(env, ref.roomId).tiles(ref.shotId),
+        countR2Reads: (roomId, n) =>
+          void ctx.waitUntil(
+            roomStub(env, roomId)
+              .countAccess({ r2Reads: n, cacheHits: 0 })
+              .catch((e: unknown) => console.error("[Mosaic.countR2Reads]", e)),
+          ),
+      },
+    );
+  }
+
+  private async logged<T>(handler: string, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      console.error(`[Mosaic.${handler}]`, e);
+      throw e;
+    }
+  }
+
+  // ---- RPC: see MosaicApi in ../platform.ts (mosaicClient binds the ref) ----
+  add(ref: MosaicRef, photoId: string, rgba: Uint8Array) {
+    return this.logged("add", () => this.engine.add(ref, photoId, rgba));
+  }
+  remove(ref: MosaicRef, photoId: string) {
+    return this.logged("remove", () => this.engine.remove(ref, photoId));
+  }
+  latest(ref: MosaicRef, page: number) {
+    return this.logged("latest", () => this.engine.latest(ref, page));
+  }
+
+  /** Rethrows, so the runtime retries the alarm (with backoff) after a failed store write. */
+  override alarm() {
+    return this.logged("alarm", () => this.engine.onAlarm());
+  }
+}
+
+/** The MosaicApi of one (room, shot) over its Durable Object. */
+export function mosaicClient(env: Env, ref: MosaicRef): MosaicApi {
+  const stub = mosaicStub(env, ref);
+  return {
+    add: (photoId, rgba) => stub.add(ref, photoId, rgba),
+    remove: (photoId) => stub.remove(ref, photoId),
+    latest: (page) => stub.latest(ref, page),
+  };
+}

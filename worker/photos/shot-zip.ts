@@ -1,0 +1,81 @@
+// GET /api/rooms/:roomId/photos.zip?shot=: the owner downloads a whole shot as one ZIP, streamed
+// one photo at a time from the cache or the blob store (client-zip stores, never buffers the archive).
+import { downloadZip, predictLength } from "client-zip";
+import type { PhotoView } from "../../shared/protocol.ts";
+import { roomIdParam, type AppContext } from "../app-env.ts";
+import { verifyToken } from "../auth/token.ts";
+import { HttpError, unwrap } from "../http-error.ts";
+import { readThrough } from "./read-through.ts";
+import { IMMUTABLE, fileNamed } from "./serve-file.ts";
+
+const PAGE = 200;
+
+/** The login token from `Authorization: Bearer` or, so a plain download link works, `?access_token=`. */
+async function ownerToken(c: AppContext) {
+  const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+  const token = header ?? c.req.query("access_token");
+  if (!token) throw new HttpError(401, "unauthorized", "send Authorization: Bearer <token> or ?access_token=");
+  const claims = await verifyToken(token, "login", c.var.platform.authSecret);
+  if (!claims) throw new HttpError(401, "bad_token", "login token is invalid or expired");
+  return claims;
+}
+
+function entryName(p: PhotoView, i: number): string {
+  const ext = p.url.slice(p.url.lastIndexOf(".") + 1);
+  const who = p.name.replace(/[^\p{L}\p{N} _-]/gu, "_").slice(0, 40) || "photo";
+  return `${String(i + 1).padStart(4, "0")}-${who}.${ext}`;
+}
+
+export async function downloadShotZip(c: AppContext): Promise<Response> {
+  const roomId = roomIdParam(c);
+  const { platform } = c.var;
+  const user = await ownerToken(c);
+  const room = platform.room(roomId);
+  const { shotId } = unwrap(await room.ownerShot(user.sub, c.req.query("shot") || undefined));
+  // The listing is small (a few hundred bytes a photo); only the photo bytes are streamed.
+  const photos: PhotoView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = unwrap(await room.listPhotos({ shotId, cursor, limit: PAGE }));
+    photos.push(...page.photos);
+    cursor = page.next;
+  } while (cursor);
+  const entries = photos.map((p, i) => ({
+    name: entryName(p, i),
+    size: p.bytes,
+    lastModified: new Date(p.firedAt ?? Date.now()),
+  }));
+
+  async function* files() {
+    for (const [i, p] of photos.entries()) {
+      const file = fileNamed(roomId, p.url.slice(p.url.lastIndexOf("/") + 1));
+      const res =
+        file &&
+        (await readThrough(platform, {
+          roomId,
+          key: file.key,
+          cacheUrl: new URL(p.url, c.req.url).toString(),
+          headers: {
+            ETag: file.etag,
+            "Cache-Control": IMMUTABLE,
+            "Accept-Ranges": "bytes",
+            "Content-Type": file.contentType,
+          },
+        }));
+      // The length was promised up front: a photo removed meanwhile can only end the download.
+      if (!res?.body) throw new Error(`photo ${p.photoId} is no longer stored`);
+      yield { ...entries[i]!, input: res.body };
+    }
+  }
+
+  const length = predictLength(entries);
+  const zip = downloadZip(files(), { length });
+  return new Response(zip.body, {
+    headers: {
+      "Content-Type": "application/zip",
+      "Content-Length": String(length),
+      "Content-Disposition": `attachment; filename="simulshot-${shotId}.zip"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}
