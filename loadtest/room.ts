@@ -6,6 +6,7 @@ import { Counter, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { UPLOAD_RETRY, isRetryable, retryDelay } from "../app/src/guest/retry-policy.ts";
 import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 
@@ -214,10 +215,10 @@ export default function (data: SetupData): void {
     trend.fire_error.add(e.fireError);
     if (e.late) count.late.add(1);
     if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
-    if (!stage("fire")) upload(e.shotId, 0);
+    if (!stage("fire")) upload(e.shotId);
   }
 
-  function upload(shot: string, attempt: number) {
+  function upload(shot: string) {
     const photo = tag(PHOTO, `${data.run} VU ${id}`);
     const thumb = tag(THUMB, `${data.run} VU ${id}`);
     const form: RequestBody = {
@@ -227,18 +228,25 @@ export default function (data: SetupData): void {
       shotId: shot,
     };
     const t0 = real();
-    request("POST", `/api/rooms/${data.roomId}/photos`, form, {
-      headers: { Authorization: `Bearer ${client.uploadToken}` },
-    })
+    retrying(() =>
+      request("POST", `/api/rooms/${data.roomId}/photos`, form, {
+        headers: { Authorization: `Bearer ${client.uploadToken}` },
+      }),
+    )
       .then((r) => {
-        if ((r.status === 0 || r.status >= 500) && attempt === 0) return upload(shot, 1);
         if (r.status !== 201 && r.status !== 200) return failed(`upload: ${why(r)}`);
         const t1 = real();
         mine = { photo, thumb, photoId: (r.json() as { photoId: string }).photoId };
         trend.upload.add(t1 - t0);
         count.uploaded.add(1);
         mark("upload", t0, t1);
-        if (stage("upload")) return;
+        // A client that leaves right after its upload was acknowledged still has its photo looked for
+        // (by the harness: the phone is gone), so every acknowledged photo is checked.
+        if (fate === "drop" && fateAt === "upload") {
+          count.dropped.add(1);
+          fate = null;
+          client.close();
+        } else if (stage("upload")) return;
         waiting = true;
         if (shotDone) list();
         else later(SETTLE_MS, list);
@@ -253,17 +261,17 @@ export default function (data: SetupData): void {
     const t0 = real();
     const photos: PhotoView[] = [];
     const page = (cursor: string): Promise<void> =>
-      request("GET", `/api/rooms/${data.roomId}/photos?shot=${shotId}&limit=200${cursor && `&cursor=${cursor}`}`).then(
-        (r) => {
-          if (r.status !== 200) return failed(`list: ${why(r)}`);
-          const p = r.json() as PhotoPage;
-          photos.push(...p.photos);
-          // Pages until its own photo shows up (a missing one is lost): every client reading every
-          // page would cost the room N² rows.
-          const found = p.photos.some((x) => x.photoId === mine?.photoId);
-          return p.next && !found ? page(p.next) : download(photos, t0);
-        },
-      );
+      retrying(() =>
+        request("GET", `/api/rooms/${data.roomId}/photos?shot=${shotId}&limit=200${cursor && `&cursor=${cursor}`}`),
+      ).then((r) => {
+        if (r.status !== 200) return failed(`list: ${why(r)}`);
+        const p = r.json() as PhotoPage;
+        photos.push(...p.photos);
+        // Pages until its own photo shows up (a missing one is lost): every client reading every
+        // page would cost the room N² rows.
+        const found = p.photos.some((x) => x.photoId === mine?.photoId);
+        return p.next && !found ? page(p.next) : download(photos, t0);
+      });
     page("").catch(failed);
   }
 
@@ -308,6 +316,18 @@ export default function (data: SetupData): void {
     for (const h of handles) clearTimeout(h);
     client.close();
   }
+}
+
+/** Re-sends a request while its failure may pass (no answer, 5xx: a server restarting), with the web
+ *  app's backoff and jitter; only for requests a repeat cannot harm (uploads are idempotent). */
+function retrying<R extends { status: number }>(go: () => Promise<R>, attempt = 1): Promise<R> {
+  return go().then((r) =>
+    isRetryable(r.status) && attempt < UPLOAD_RETRY.attempts
+      ? new Promise<void>((ok) => void setTimeout(ok, retryDelay(attempt, Math.random))).then(() =>
+          retrying(go, attempt + 1),
+        )
+      : r,
+  );
 }
 
 function request(method: string, path: string, body: RequestBody | null = null, params: Params = {}) {
