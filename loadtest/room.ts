@@ -293,7 +293,7 @@ export default function (data: SetupData): void {
         return Promise.resolve(finish());
       }
       const f = files[i]!;
-      return request("GET", f.url, null, { responseType: f.check ? "binary" : "none" }).then((r) => {
+      return retrying(() => request("GET", f.url, null, { responseType: f.check ? "binary" : "none" })).then((r) => {
         if (r.status !== 200) return failed(`download ${f.url}: ${why(r)}`);
         count.downloaded.add(1);
         count.download_bytes.add(Number(r.headers["Content-Length"] ?? 0));
