@@ -294,7 +294,11 @@ export default function (data: SetupData): void {
       }
       const f = files[i]!;
       return retrying(() => request("GET", f.url, null, { responseType: f.check ? "binary" : "none" })).then((r) => {
-        if (r.status !== 200) return failed(`download ${f.url}: ${why(r)}`);
+        if (r.status !== 200) {
+          // Its own acknowledged photo (or thumb) listed but not there to download is lost too.
+          if (f.check && r.status === 404) count.lost.add(1);
+          return failed(`download ${f.url}: ${why(r)}`);
+        }
         count.downloaded.add(1);
         count.download_bytes.add(Number(r.headers["Content-Length"] ?? 0));
         if (f.check && !same(r.body as ArrayBuffer, f.check)) count.corrupt.add(1);
