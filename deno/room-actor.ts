@@ -5,7 +5,7 @@ import { CloseCode } from "../shared/protocol.ts";
 import type { AccessCounts, PhotoInput, RoomApi } from "../worker/platform.ts";
 import { engineConfig, type RoomEnv } from "../worker/room/room-config.ts";
 import { RoomEngine } from "../worker/room/room-engine.ts";
-import { guard, refuseUpgrade, turnAway } from "../worker/room/room-entry.ts";
+import { guard, refuseUnknownRoom, refuseUpgrade } from "../worker/room/room-entry.ts";
 import type { Attachment, Conn, RoomHost } from "../worker/room/room-host.ts";
 import type { SqliteFile } from "./sqlite.ts";
 
@@ -111,10 +111,9 @@ export class RoomActor implements RoomApi {
   async fetch(request: Request): Promise<Response> {
     const refused = refuseUpgrade(request);
     if (refused) return refused;
-    const engine = this.use();
     const { socket, response } = Deno.upgradeWebSocket(request);
-    if (!engine.exists) {
-      socket.onopen = () => turnAway(socket);
+    if (!this.use().exists) {
+      socket.onopen = () => refuseUnknownRoom(socket);
       return response;
     }
     socket.binaryType = "arraybuffer";

@@ -11,7 +11,8 @@ export type LocalServer = {
   kind: string;
   url: string;
   stop(): Promise<void>;
-  restart(): Promise<void>;
+  /** Stops the server, awaits `whileDown` (if any), then starts it again on the same port and state. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   child: () => ChildProcess;
 };
 
@@ -64,6 +65,7 @@ function command(
   kind: ServerKind,
   port: number,
   stateDir: string,
+  inspectorPort: number,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
     return {
@@ -88,6 +90,9 @@ function command(
       String(port),
       "--persist-to",
       stateDir,
+      // Not the default 9229/9230: other servers on this machine may hold them.
+      "--inspector-port",
+      String(inspectorPort),
       "--log-level",
       "warn",
       "--show-interactive-dev-session=false",
@@ -110,7 +115,7 @@ export async function startServer(
   let child!: ChildProcess;
   let output = "";
   const launch = async () => {
-    const c = command(kind, port, stateDir);
+    const c = command(kind, port, stateDir, await freePort());
     output = "";
     child = spawn(c.cmd, c.args, {
       env: { ...process.env, ...c.env, ...opts.env },
@@ -151,8 +156,9 @@ export async function startServer(
       await stop();
       if (scratch) rmSync(stateDir, { recursive: true, force: true });
     },
-    restart: async () => {
+    restart: async (whileDown?: () => Promise<void>) => {
       await stop();
+      await whileDown?.();
       await launch();
     },
     child: () => child,

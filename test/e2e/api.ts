@@ -78,6 +78,19 @@ export class Api {
     return new Uint8Array(await r.arrayBuffer());
   }
 
+  /** A guest joined over a raw socket (no clock sync): enough to be in the next shot and upload. */
+  async joinGuest(roomId: string, clientId: string): Promise<{ ws: WebSocket; memberId: string; uploadToken: string }> {
+    const ws = new WebSocket(this.wsUrl(roomId));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const welcome = waitForMessage(ws, (m) => m.type === "welcome", 30_000);
+    ws.send(JSON.stringify({ type: "join", v: 1, clientId, name: clientId }));
+    const { memberId, uploadToken } = await welcome;
+    return { ws, memberId, uploadToken };
+  }
+
   wsUrl(roomId: string): string {
     return `${this.base.replace(/^http/, "ws")}/api/rooms/${roomId}/ws`;
   }

@@ -56,13 +56,12 @@ for (const server of inject("servers")) {
       for (let i = 0; i < 400; i++) flood.send({ type: "ping", id: i, t0: i });
       // Each neighbour sends a whole clock-sync round at full speed: within the burst, never limited.
       for (const s of others) for (let i = 0; i < 32; i++) s.send({ type: "ping", id: i, t0: i });
-      const { code } = await flood.closed;
-      if (server.kind === "deno") {
-        // Deno closes the TCP connection with the flood's frames still unread, so the kernel resets it
-        // and the client may lose the close frame (and what came before it): 1006 instead of 4001.
-        expect([4001, 1006]).toContain(code);
-      } else {
-        expect(code).toBe(4001);
+      // Known difference: Deno's close of a socket whose peer is still writing ends abruptly (1006) on the
+      // client, and the error frame queued before it is lost; workerd delivers both.
+      const closeCode = (await flood.closed).code;
+      if (server.kind === "deno") expect([4001, 1006]).toContain(closeCode);
+      else {
+        expect(closeCode).toBe(4001);
         expect(flood.frames.some((m) => m.code === "rate_limited")).toBe(true);
       }
       expect(flood.frames.filter((m) => m.type === "pong").length).toBeLessThan(400);

@@ -1,5 +1,5 @@
 // The Deno server keeps everything in SQLite and on disk under DATA_DIR: a restart (same folder, same
-// port) loses no room, member, shot or photo, and a pending shot still closes at its deadline.
+// port) loses no room, member, shot, photo or mosaic, and a pending shot still closes at its deadline.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startServer, type LocalServer } from "../../scripts/local-server.ts";
 import type { RoomClient } from "../../shared/room-client.ts";
@@ -27,7 +27,7 @@ describe.runIf(inject("servers").some((s) => s.kind === "deno"))("the Deno serve
     await server?.stop();
   });
 
-  it("loses no room, member, shot or photo, and closes the pending shot at its deadline", async () => {
+  it("loses no room, member, shot, photo or mosaic, and closes the pending shot at its deadline", async () => {
     const api = new Api(server.url);
     const { token } = await api.login("Ann");
     const { roomId } = await api.createRoom(token, "Before the restart");
@@ -64,6 +64,13 @@ describe.runIf(inject("servers").some((s) => s.kind === "deno"))("the Deno serve
         const r = await report();
         return r.body.members.every((m: { fireError: number | null }) => m.fireError !== null) && r.body;
       });
+      const mosaicUrl = async () => {
+        const r = await fetch(`${server.url}/api/rooms/${roomId}/mosaic?shot=${shotId}`, { redirect: "manual" });
+        expect(r.headers.get("Mosaic-Tiles")).toBe("2");
+        return r.headers.get("Location")!;
+      };
+      const mosaicBefore = await mosaicUrl();
+      const mosaicBytes = await api.download(mosaicBefore);
       const roomBefore = (await api.json(`/api/rooms/${roomId}`)).body;
       const listBefore = await api.listAll(roomId, shotId);
       const membersBefore = clients.map((c) => c.memberId);
@@ -79,6 +86,8 @@ describe.runIf(inject("servers").some((s) => s.kind === "deno"))("the Deno serve
         expect(Buffer.from(await api.download(p.url)).equals(Buffer.from(photos[i]!))).toBe(true);
       }
       expect((await report()).body).toEqual(reportBefore);
+      expect(await mosaicUrl()).toBe(mosaicBefore);
+      expect(Buffer.from(await api.download(mosaicBefore)).equals(Buffer.from(mosaicBytes))).toBe(true);
       // Each client reconnects by itself with its clientId and gets its membership back.
       expect(await Promise.all(rewelcomed)).toEqual(membersBefore);
 

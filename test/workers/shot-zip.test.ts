@@ -2,7 +2,7 @@
 // token as a header or a query parameter, and refusals for everyone else.
 import { describe, expect, it } from "vitest";
 import { auth, call, fetchRaw, login, roomWithPhotos } from "./helpers.ts";
-import { unzipStored } from "./unzip.ts";
+import { unzipStored } from "../unzip-stored.ts";
 
 describe("the shot ZIP", () => {
   it("holds every photo of the shot byte for byte, streamed with its length announced", async () => {

@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { mosaicStub, roomStub } from "../durable-stubs.ts";
 import type { MosaicApi } from "../platform.ts";
 import { r2BlobStore } from "../r2-blob-store.ts";
-import type { Sql, SqlValue } from "../room/room-host.ts";
+import { durableSql } from "../durable-sql.ts";
 import { MosaicEngine } from "./mosaic-engine.ts";
 import type { MosaicRef } from "./mosaic-host.ts";
 
@@ -14,10 +14,7 @@ export class Mosaic extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const storage = ctx.storage;
-    const sql: Sql = {
-      exec: <T>(q: string, ...p: SqlValue[]) => storage.sql.exec(q, ...p).toArray() as T[],
-      transaction: (fn) => storage.transactionSync(fn),
-    };
+    const sql = durableSql(storage);
     this.engine = new MosaicEngine(
       {
         sql,

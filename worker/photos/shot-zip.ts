@@ -26,6 +26,16 @@ function entryName(p: PhotoView, i: number): string {
   return `${String(i + 1).padStart(4, "0")}-${who}.${ext}`;
 }
 
+/**
+ * workerd sends a JS stream chunked and drops Content-Length; a FixedLengthStream (Workers only)
+ * keeps it, so browsers show the download's progress. Other runtimes honour the header as is.
+ */
+function withLength(body: ReadableStream<Uint8Array>, length: bigint): ReadableStream<Uint8Array> {
+  type FixedCtor = new (length: number | bigint) => TransformStream<Uint8Array, Uint8Array>;
+  const Fixed = (globalThis as { FixedLengthStream?: FixedCtor }).FixedLengthStream;
+  return Fixed ? body.pipeThrough(new Fixed(length)) : body;
+}
+
 export async function downloadShotZip(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const { platform } = c.var;
@@ -69,8 +79,8 @@ export async function downloadShotZip(c: AppContext): Promise<Response> {
   }
 
   const length = predictLength(entries);
-  const zip = downloadZip(files(), { length });
-  return new Response(zip.body, {
+  const zip = downloadZip(files(), { length }).body!;
+  return new Response(withLength(zip, length), {
     headers: {
       "Content-Type": "application/zip",
       "Content-Length": String(length),

@@ -14,7 +14,7 @@ export function guard<T>(handler: string, fn: () => T): T | undefined {
   }
 }
 
-/** The error response for a socket request that is no WebSocket upgrade, or null when it may be upgraded. */
+/** The error response for a socket request the room refuses, or null when it may be upgraded. */
 export function refuseUpgrade(request: Request): Response | null {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
     return Response.json(
@@ -24,9 +24,9 @@ export function refuseUpgrade(request: Request): Response | null {
   return null;
 }
 
-/** Tells a just-upgraded socket that its room does not exist and closes it with the code that stops the
- *  client: browsers never see an upgrade's HTTP status (only 1006), so a 404 would be retried forever. */
-export function turnAway(socket: { send(frame: string): void; close(code: number, reason: string): void }): void {
+/** Browsers never see an HTTP status on a failed upgrade (only 1006), so a client would retry forever:
+ *  an unknown room is answered on the accepted socket, with a close code that tells it to stop. */
+export function refuseUnknownRoom(socket: { send(s: string): void; close(code: number, reason: string): void }): void {
   socket.send(JSON.stringify({ type: "error", code: ErrorCode.RoomNotFound, message: "no such room" }));
   socket.close(CloseCode.UnknownRoom, "unknown room");
 }

@@ -5,8 +5,9 @@ import { CloseCode } from "../../shared/protocol.ts";
 import type { AccessCounts, PhotoInput } from "../platform.ts";
 import { engineConfig } from "./room-config.ts";
 import { RoomEngine } from "./room-engine.ts";
-import { guard, refuseUpgrade, turnAway } from "./room-entry.ts";
-import type { Attachment, Conn, RoomHost, Sql, SqlValue } from "./room-host.ts";
+import { guard, refuseUnknownRoom, refuseUpgrade } from "./room-entry.ts";
+import { durableSql } from "../durable-sql.ts";
+import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
 export class Room extends DurableObject<Env> {
   private readonly engine: RoomEngine;
@@ -16,10 +17,7 @@ export class Room extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const storage = ctx.storage;
-    const sql: Sql = {
-      exec: <T>(q: string, ...p: SqlValue[]) => storage.sql.exec(q, ...p).toArray() as T[],
-      transaction: (fn) => storage.transactionSync(fn),
-    };
+    const sql = durableSql(storage);
     const host: RoomHost = {
       sql,
       connections: () => ctx.getWebSockets().map((ws) => this.conn(ws)),
@@ -50,8 +48,10 @@ export class Room extends DurableObject<Env> {
     if (refused) return refused;
     const { 0: client, 1: server } = new WebSocketPair();
     if (!this.engine.exists) {
+      // Browsers never see an HTTP status on a failed upgrade (only 1006), so a client would retry
+      // forever: answer on the socket instead, with a close code that tells it to stop.
       server.accept();
-      turnAway(server);
+      refuseUnknownRoom(server);
       return new Response(null, { status: 101, webSocket: client });
     }
     // Hibernation API: the runtime holds the socket while this object sleeps.

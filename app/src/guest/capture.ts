@@ -3,7 +3,7 @@
 import { makeThumbnails } from "../../../shared/thumbnail.ts";
 import type { FrameSource } from "./frame-pick.ts";
 import { nearestFrame } from "./frame-pick.ts";
-import type { FrameRing } from "./frame-ring.ts";
+import { frameCanvas, type FrameRing } from "./frame-ring.ts";
 
 export type Capture = {
   photo: Blob;
@@ -28,11 +28,17 @@ export function toJpeg(canvas: HTMLCanvasElement, quality: number): Promise<Blob
 export async function captureAt(ring: FrameRing, target: number): Promise<Capture | null> {
   ring.start(); // already running unless the shoot came late
   await ring.waitUntil(target, WAIT_FOR_NEXT_FRAME_MS);
+  console.log(
+    JSON.stringify(
+      ring.recent.map((f) => [f.image instanceof HTMLCanvasElement ? "c" : "v", +(f.time - target).toFixed(1)]),
+    ),
+    performance.timeOrigin + performance.now() - target,
+  );
   const frame = nearestFrame(ring.recent, target);
   if (frame) ring.take(frame);
   ring.stop();
   if (!frame) return null;
-  const canvas = frame.image;
+  const canvas = frameCanvas(frame.image);
   const size = { width: canvas.width, height: canvas.height };
   const [photo, small] = await Promise.all([
     toJpeg(canvas, 0.92),
