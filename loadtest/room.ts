@@ -6,6 +6,7 @@ import { Counter, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
+import { UPLOAD_RETRY, isRetryable, retryDelay } from "../app/src/guest/retry-policy.ts";
 import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 
@@ -218,10 +219,10 @@ export default function (data: SetupData): void {
     trend.fire_error.add(e.fireError);
     if (e.late) count.late.add(1);
     if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
-    if (!stage("fire")) upload(e.shotId, 0);
+    if (!stage("fire")) upload(e.shotId);
   }
 
-  function upload(shot: string, attempt: number) {
+  function upload(shot: string) {
     const photo = tag(PHOTO, `${data.run} VU ${id}`);
     const thumb = tag(THUMB, `${data.run} VU ${id}`);
     const form: RequestBody = {
@@ -231,20 +232,25 @@ export default function (data: SetupData): void {
       shotId: shot,
     };
     const t0 = real();
-    request("POST", `/api/rooms/${data.roomId}/photos`, form, {
-      headers: { Authorization: `Bearer ${client.uploadToken}` },
-    })
+    retrying(() =>
+      request("POST", `/api/rooms/${data.roomId}/photos`, form, {
+        headers: { Authorization: `Bearer ${client.uploadToken}` },
+      }),
+    )
       .then((r) => {
-        // As a phone would: retry a lost connection or a server error (uploads are idempotent).
-        if ((r.status === 0 || r.status >= 500) && attempt < 3)
-          return void later(250 * 2 ** attempt, () => upload(shot, attempt + 1));
         if (r.status !== 201 && r.status !== 200) return failed(`upload: ${why(r)}`);
         const t1 = real();
         mine = { photo, thumb, photoId: (r.json() as { photoId: string }).photoId };
         trend.upload.add(t1 - t0);
         count.uploaded.add(1);
         mark("upload", t0, t1);
-        if (stage("upload")) return;
+        // A client that leaves right after its upload was acknowledged still has its photo looked for
+        // (by the harness: the phone is gone), so every acknowledged photo is checked.
+        if (fate === "drop" && fateAt === "upload") {
+          count.dropped.add(1);
+          fate = null;
+          client.close();
+        } else if (stage("upload")) return;
         waiting = true;
         if (shotDone) list();
         else later(SETTLE_MS, list);
@@ -259,17 +265,17 @@ export default function (data: SetupData): void {
     const t0 = real();
     const photos: PhotoView[] = [];
     const page = (cursor: string): Promise<void> =>
-      request("GET", `/api/rooms/${data.roomId}/photos?shot=${shotId}&limit=200${cursor && `&cursor=${cursor}`}`).then(
-        (r) => {
-          if (r.status !== 200) return failed(`list: ${why(r)}`);
-          const p = r.json() as PhotoPage;
-          photos.push(...p.photos);
-          // Pages until its own photo shows up (a missing one is lost): every client reading every
-          // page would cost the room N² rows.
-          const found = p.photos.some((x) => x.photoId === mine?.photoId);
-          return p.next && !found ? page(p.next) : download(photos, t0);
-        },
-      );
+      retrying(() =>
+        request("GET", `/api/rooms/${data.roomId}/photos?shot=${shotId}&limit=200${cursor && `&cursor=${cursor}`}`),
+      ).then((r) => {
+        if (r.status !== 200) return failed(`list: ${why(r)}`);
+        const p = r.json() as PhotoPage;
+        photos.push(...p.photos);
+        // Pages until its own photo shows up (a missing one is lost): every client reading every
+        // page would cost the room N² rows.
+        const found = p.photos.some((x) => x.photoId === mine?.photoId);
+        return p.next && !found ? page(p.next) : download(photos, t0);
+      });
     page("").catch(failed);
   }
 
@@ -291,8 +297,12 @@ export default function (data: SetupData): void {
         return Promise.resolve(finish());
       }
       const f = files[i]!;
-      return request("GET", f.url, null, { responseType: f.check ? "binary" : "none" }).then((r) => {
-        if (r.status !== 200) return failed(`download ${f.url}: ${why(r)}`);
+      return retrying(() => request("GET", f.url, null, { responseType: f.check ? "binary" : "none" })).then((r) => {
+        if (r.status !== 200) {
+          // Its own acknowledged photo (or thumb) listed but not there to download is lost too.
+          if (f.check && r.status === 404) count.lost.add(1);
+          return failed(`download ${f.url}: ${why(r)}`);
+        }
         count.downloaded.add(1);
         count.download_bytes.add(Number(r.headers["Content-Length"] ?? 0));
         if (f.check && !same(r.body as ArrayBuffer, f.check)) count.corrupt.add(1);
@@ -314,6 +324,18 @@ export default function (data: SetupData): void {
     for (const h of handles) clearTimeout(h);
     client.close();
   }
+}
+
+/** Re-sends a request while its failure may pass (no answer, 5xx: a server restarting), with the web
+ *  app's backoff and jitter; only for requests a repeat cannot harm (uploads are idempotent). */
+function retrying<R extends { status: number }>(go: () => Promise<R>, attempt = 1): Promise<R> {
+  return go().then((r) =>
+    isRetryable(r.status) && attempt < UPLOAD_RETRY.attempts
+      ? new Promise<void>((ok) => void setTimeout(ok, retryDelay(attempt, Math.random))).then(() =>
+          retrying(go, attempt + 1),
+        )
+      : r,
+  );
 }
 
 function request(method: string, path: string, body: RequestBody | null = null, params: Params = {}) {

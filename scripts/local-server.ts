@@ -27,6 +27,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // gone
+  }
+}
+
 async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -118,15 +134,14 @@ export async function startServer(
     } catch {
       return;
     }
-    const t = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, 5000);
+    const t = setTimeout(() => killGroup(child.pid!, "SIGKILL"), 5000);
     await exited;
     clearTimeout(t);
+    // npx can exit before the server under it has let go of the port (Deno shuts down gracefully).
+    for (let i = 0; i < 100 && !(await portFree(port)); i++) {
+      if (i === 50) killGroup(child.pid, "SIGKILL");
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   try {
     await launch();

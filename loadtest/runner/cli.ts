@@ -13,6 +13,7 @@ import { ScriptError, run } from "./run.ts";
 
 const USAGE = `usage: npm run loadtest -- --clients N [--url URL] [--processes P] [--summary FILE] [--report FILE.html]
        [--server miniflare|wrangler|deno] [--runner auto|k6|builtin] [--script loadtest/room.ts] [-e KEY=VALUE]...
+       [--restart-at-ms MS]   (kill and restart the local server MS after the run starts, keeping its state)
 Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1 (see loadtest/room.ts).`;
 
 type Args = {
@@ -25,6 +26,7 @@ type Args = {
   runner: "auto" | "k6" | "builtin";
   script: string;
   env: Record<string, string>;
+  restartAtMs?: number;
 };
 
 function parseArgs(argv: string[]): Args {
@@ -41,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--server") a.server = value as ServerKind;
     else if (flag === "--runner") a.runner = value as Args["runner"];
     else if (flag === "--script") a.script = value;
+    else if (flag === "--restart-at-ms") a.restartAtMs = Number(value);
     else if (flag === "-e" && value.includes("="))
       a.env[value.slice(0, value.indexOf("="))] = value.slice(value.indexOf("=") + 1);
     else throw new Error(`unknown argument ${flag}\n${USAGE}`);
@@ -49,6 +52,8 @@ function parseArgs(argv: string[]): Args {
   if (!["miniflare", "wrangler", "deno"].includes(a.server))
     throw new Error(`--server is miniflare, wrangler or deno\n${USAGE}`);
   if (!["auto", "k6", "builtin"].includes(a.runner)) throw new Error(`--runner is auto, k6 or builtin\n${USAGE}`);
+  if (a.restartAtMs !== undefined && (a.url || !(a.restartAtMs >= 0)))
+    throw new Error(`--restart-at-ms needs a number of ms and the local server (no --url)\n${USAGE}`);
   return a;
 }
 
@@ -75,6 +80,27 @@ function fireErrorsFromK6(points: string): number[] {
   return out;
 }
 
+/** Kills and restarts the local server `ms` from now, keeping its state; `finish` says when and for how long. */
+function scheduleRestart(server: LocalServer, ms: number) {
+  const started = Date.now();
+  let done: Promise<{ at_ms: number; down_ms: number }> | null = null;
+  const timer = setTimeout(() => {
+    const at = Date.now() - started;
+    process.stderr.write(`restarting the server ${at} ms into the run…\n`);
+    done = server.restart().then(() => {
+      const down = Date.now() - started - at;
+      process.stderr.write(`server back after ${down} ms\n`);
+      return { at_ms: at, down_ms: down };
+    });
+  }, ms);
+  return {
+    finish: async () => {
+      clearTimeout(timer);
+      return done ? await done : null;
+    },
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const useK6 = a.runner === "k6" || (a.runner === "auto" && hasK6());
@@ -95,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
     };
     let exitCode: number;
     let fireErrors: number[] = [];
+    const restart = a.restartAtMs === undefined ? null : scheduleRestart(server!, a.restartAtMs);
     if (useK6) {
       if (a.processes) process.stderr.write("k6 uses every core by itself: --processes is ignored\n");
       const points = a.report ? join(tmp, "points.json") : null;
@@ -115,6 +142,11 @@ async function main(argv: string[]): Promise<number> {
       exitCode = r.exitCode;
       const fe = r.sinks.get("fire_error");
       fireErrors = fe?.type === "trend" ? fe.values : [];
+    }
+    const restarted = await restart?.finish();
+    if (restart && summaryFile) {
+      const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as Record<string, unknown>;
+      writeFileSync(summaryFile, JSON.stringify({ ...summary, restart: restarted ?? null }, null, 2));
     }
     if (a.report && summaryFile) {
       const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as RoomSummary;

@@ -3,7 +3,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { Api } from "./api.ts";
 import { photoFor } from "./http-kit.ts";
-import { joinRaw, sleep, tracedClient, until } from "./sockets.ts";
+import { joinRaw, sleep, step, tracedClient, until } from "./sockets.ts";
 
 for (const server of inject("servers")) {
   describe(`the owner on ${server.kind}`, () => {
@@ -16,19 +16,28 @@ for (const server of inject("servers")) {
       const guests = [0, 1].map((i) => tracedClient(api, roomId, { clientId: `guest-${i}` }));
       let again: ReturnType<typeof tracedClient> | undefined;
       try {
-        await Promise.all(guests.map((g) => g.client.once("sync")));
-        await screen.client.once("members", (m) => m.count === 2);
+        await step("guests synced", Promise.all(guests.map((g) => g.client.once("sync"))));
+        await step(
+          "screen sees 2 members",
+          screen.client.once("members", (m) => m.count === 2),
+        );
         screen.current().terminate();
-        await screen.client.once("status", (s) => !s.connected);
+        await step(
+          "screen dropped",
+          screen.client.once("status", (s) => !s.connected),
+        );
         await sleep(300);
         expect((await api.json(`/api/rooms/${roomId}`)).body).toMatchObject({ roomId, members: 2, state: "waiting" });
 
         again = tracedClient(api, roomId, { clientId: "owner-screen", role: "viewer" });
-        const welcome = await again.client.once("welcome");
+        const welcome = await step("screen welcomed again", again.client.once("welcome"));
         expect(welcome).toMatchObject({ uploadToken: "", room: { members: 2 } });
         const shot = await api.shoot(roomId, token);
         expect(shot.status).toBe(202);
-        const seen = await Promise.all([again, ...guests].map((c) => c.client.once("shoot")));
+        const seen = await step(
+          "everyone gets the shoot",
+          Promise.all([again, ...guests].map((c) => c.client.once("shoot"))),
+        );
         for (const s of seen) expect(s.shotId).toBe(shot.body.shotId);
         expect((await api.json(`/api/rooms/${roomId}`)).body.shot).toMatchObject({ expected: 2 });
       } finally {

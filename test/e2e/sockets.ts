@@ -17,6 +17,15 @@ export async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000, 
   }
 }
 
+/** Awaits `p`, or fails after `ms` saying what it was waiting for (so a hang names its step). */
+export function step<T>(what: string, p: Promise<T>, ms = 20_000): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
 export type RawSocket = {
   ws: WebSocket;
   frames: any[];
