@@ -222,7 +222,10 @@ describe("RoomClient", () => {
     sockets[0]!.push({ type: "shoot", shotId: "past", at: Date.now() - 1000 });
     expect(await fired).toMatchObject({ shotId: "past", late: true });
     await c.once("status", (s) => s.connected && sockets.length === 2);
-    expect(sockets[1]!.sent.find((m) => m.type === "fired")).toMatchObject({ shotId: "past", late: true });
+    // The report goes out a moment after the fire (REPORT_AFTER_MS), here after the reconnect.
+    await vi.waitFor(() =>
+      expect(sockets[1]!.sent.find((m) => m.type === "fired")).toMatchObject({ shotId: "past", late: true }),
+    );
     c.close();
   });
 });

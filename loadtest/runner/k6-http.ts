@@ -1,6 +1,7 @@
 // k6/http for one VU: asyncRequest over the runner's keep-alive transport, the synchronous calls for
 // setup(), http.file() and k6's bodies (string, ArrayBuffer, form object, multipart when a field is a
 // file), responses and the built-in http_req_* metrics.
+import { multipart } from "./multipart.ts";
 import { send } from "./http-client.ts";
 import { fetchSync } from "./sync-fetch.ts";
 import type { Handle, Vu } from "./vu.ts";
@@ -54,7 +55,9 @@ function timeoutMs(t: string | number | undefined): number {
 }
 
 /** k6 bodies: strings and bytes as they are; an object is a form, multipart as soon as one field is a file. */
-function encodeBody(body: Body): { payload: string | Uint8Array | FormData | URLSearchParams | undefined } {
+function encodeBody(body: Body): {
+  payload: string | Uint8Array | Multipart | URLSearchParams | undefined;
+} {
   if (body === null || body === undefined) return { payload: undefined };
   if (typeof body === "string") return { payload: body };
   if (body instanceof ArrayBuffer) return { payload: new Uint8Array(body) };
@@ -62,24 +65,18 @@ function encodeBody(body: Body): { payload: string | Uint8Array | FormData | URL
   const entries = Object.entries(body);
   if (!entries.some(([, v]) => v instanceof FileData))
     return { payload: new URLSearchParams(entries.map(([k, v]) => [k, String(v)])) };
-  const form = new FormData();
-  for (const [k, v] of entries) {
-    if (v instanceof FileData)
-      form.append(k, new Blob([v.data], { type: v.content_type ?? "application/octet-stream" }), v.filename ?? k);
-    else form.append(k, String(v));
-  }
-  return { payload: form };
+  return { payload: multipart(entries, (v): v is FileData => v instanceof FileData) };
 }
+type Multipart = ReturnType<typeof multipart>;
 
 /** The encoded body as bytes, with the content type the encoding implies (multipart's has the boundary). */
-async function toBytes(
-  payload: ReturnType<typeof encodeBody>["payload"],
-): Promise<{ bytes?: Uint8Array; contentType?: string }> {
+function toBytes(payload: ReturnType<typeof encodeBody>["payload"]): { bytes?: Uint8Array; contentType?: string } {
   if (payload === undefined) return {};
   if (typeof payload === "string") return { bytes: Buffer.from(payload) };
   if (payload instanceof Uint8Array) return { bytes: payload };
-  const r = new Response(payload);
-  return { bytes: new Uint8Array(await r.arrayBuffer()), contentType: r.headers.get("Content-Type") ?? undefined };
+  if (payload instanceof URLSearchParams)
+    return { bytes: Buffer.from(payload.toString()), contentType: "application/x-www-form-urlencoded" };
+  return payload;
 }
 
 export function httpModule(vu: Vu) {
@@ -148,7 +145,7 @@ export function httpModule(vu: Vu) {
     vu.hold(handle);
     const t0 = performance.now();
     try {
-      const { bytes, contentType } = await toBytes(encodeBody(body).payload);
+      const { bytes, contentType } = toBytes(encodeBody(body).payload);
       const headers = { ...(contentType ? { "Content-Type": contentType } : {}), ...p.headers };
       const res = await send({
         method,
@@ -181,21 +178,8 @@ export function httpModule(vu: Vu) {
 
   function request(method: string, url: string, body?: Body, params: Params | null = {}): K6Response {
     const p = params ?? {};
-    const { payload } = encodeBody(body);
-    if (payload instanceof FormData)
-      throw new Error(
-        "multipart bodies in synchronous http requests are not supported by the Simulshot k6 runner; use http.asyncRequest",
-      );
-    const headers = {
-      ...(payload instanceof URLSearchParams ? { "Content-Type": "application/x-www-form-urlencoded" } : {}),
-      ...p.headers,
-    };
-    const bytes =
-      payload === undefined
-        ? null
-        : typeof payload === "string" || payload instanceof URLSearchParams
-          ? new TextEncoder().encode(String(payload))
-          : payload;
+    const { bytes = null, contentType } = toBytes(encodeBody(body).payload);
+    const headers = { ...(contentType ? { "Content-Type": contentType } : {}), ...p.headers };
     const res = fetchSync({ method, url, headers, body: bytes, timeoutMs: timeoutMs(p.timeout) });
     const out =
       p.responseType === "binary"

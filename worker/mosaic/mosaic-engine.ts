@@ -11,6 +11,11 @@ import { MosaicStore } from "./mosaic-store.ts";
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
 /** An add is encoded this soon, so a burst of uploads makes one version, not one per tile. */
 export const ENCODE_DEBOUNCE_MS = 50;
+/** A page's next version waits ~1 ms per tile after the last (a 1024-tile page takes ~0.2 s of the one thread
+ *  workerd runs isolates on to encode, taken from the uploads feeding it): a burst of a thousand uploads
+ *  makes about a version a second, not one every 50 ms. Readers still get every tile (latest() encodes). */
+const GAP_MS_PER_TILE = 1;
+const MAX_GAP_MS = 2000;
 /** A read compares the builder's tiles with the room's index at most this often. */
 export const RESYNC_MS = 5000;
 /** A tile the room recorded less than this long ago is still on its way through add(); only older ones are fetched. */
@@ -43,14 +48,14 @@ export class MosaicEngine {
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array): Result {
     if (rgba.byteLength !== TILE_BYTES) return fail(400, "bad_tile", `a tile is ${TILE_BYTES} bytes of RGBA`);
     this.store.bind(ref);
-    if (this.store.insert(photoId, rgba)) this.wake(this.host.now() + ENCODE_DEBOUNCE_MS);
+    if (this.store.insert(photoId, rgba)) this.wake(this.encodeAt());
     return { ok: true };
   }
 
   /** A photo the owner removed: gone from every version encoded after this returns. */
   remove(ref: MosaicRef, photoId: string): void {
     this.store.bind(ref);
-    if (this.store.remove(photoId)) this.wake(this.host.now() + ENCODE_DEBOUNCE_MS);
+    if (this.store.remove(photoId)) this.wake(this.encodeAt());
   }
 
   /** The newest version of `page` with every tile present when called; encodes it first if needed. */
@@ -78,9 +83,10 @@ export class MosaicEngine {
       const r = await this.sync(ref);
       if (!r.ok) return; // the room or shot is gone: nothing to build
     }
-    for (const page of this.store.changedPages()) await this.ensureEncoded(page);
+    if (this.host.now() >= this.encodeAt() - ENCODE_DEBOUNCE_MS)
+      for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     await this.purgeVersions(ref);
-    if (this.store.changedPages().length > 0) this.wake(this.host.now() + ENCODE_DEBOUNCE_MS);
+    if (this.store.changedPages().length > 0) this.wake(this.encodeAt());
     else {
       const next = this.store.metaNumber("syncDueAt");
       if (next !== null) this.wake(next);
@@ -113,6 +119,8 @@ export class MosaicEngine {
     const jpeg = encodeCanvas(canvas, cols * TILE_SIZE, rows * TILE_SIZE, this.quality);
     await this.deps.blobs.put(mosaicKey(this.store.ref()!, page, version), jpeg, "image/jpeg");
     this.store.stored(page, version);
+    this.store.setMeta("encodedAt", this.host.now());
+    this.store.setMeta("encodeGap", Math.min(MAX_GAP_MS, Math.max(ENCODE_DEBOUNCE_MS, n * GAP_MS_PER_TILE)));
     this.wake(this.host.now() + ENCODE_DEBOUNCE_MS); // to delete what this version supersedes
   }
 
@@ -170,7 +178,7 @@ export class MosaicEngine {
     }
     for (const { photoId, rgba } of await this.fetchTiles(ref, missing))
       changed = this.store.insert(photoId, rgba) || changed;
-    if (changed) this.wake(this.host.now() + ENCODE_DEBOUNCE_MS);
+    if (changed) this.wake(this.encodeAt());
     this.store.setMeta("syncedAt", now);
     this.store.setMeta("syncDueAt", retryAt);
     if (retryAt !== null) this.wake(retryAt);
@@ -192,6 +200,13 @@ export class MosaicEngine {
     }
     if (tiles.length > 0) this.deps.countR2Reads(ref.roomId, tiles.length);
     return out;
+  }
+
+  /** When the background encode of a change is due: a debounce after it, and a gap after the last version. */
+  private encodeAt(): number {
+    const last = this.store.metaNumber("encodedAt");
+    const gap = this.store.metaNumber("encodeGap") ?? 0;
+    return Math.max(this.host.now() + ENCODE_DEBOUNCE_MS, last === null ? 0 : last + gap);
   }
 
   /** Sets the alarm for `at` unless one is already set between now and then (so adds cannot starve it). */

@@ -26,8 +26,10 @@ async function withEngine(
     room: TileRecord[];
     clock: { now: number };
     reads: { n: number };
+    alarms: number[];
     decode(page: number, version: number): Promise<{ width: number; height: number; rgb(slot: number): number[] }>;
   }) => Promise<void>,
+  pageTiles = 4,
 ) {
   const ref = { roomId: `room${crypto.randomUUID().slice(0, 8)}`, shotId: "shot1" };
   const stub = env.MOSAICS.get(env.MOSAICS.idFromName(`${ref.roomId}/${ref.shotId}`));
@@ -38,15 +40,16 @@ async function withEngine(
     };
     const clock = { now: 1_000_000 };
     const reads = { n: 0 };
+    const alarms: number[] = [];
     const room: TileRecord[] = [];
     const engine = new MosaicEngine(
-      { sql, setAlarm: () => undefined, now: () => clock.now },
+      { sql, setAlarm: (at) => void (at !== null && alarms.push(at)), now: () => clock.now },
       {
         blobs: r2BlobStore(env.PHOTOS),
         roomTiles: async () => ({ ok: true, tiles: room }),
         countR2Reads: (_roomId, n) => void (reads.n += n),
       },
-      { pageTiles: 4 },
+      { pageTiles },
     );
     const decode = async (page: number, version: number) => {
       const obj = await env.PHOTOS.get(mosaicKey(ref, page, version));
@@ -64,7 +67,7 @@ async function withEngine(
       };
       return { width, height, rgb };
     };
-    await fn({ engine, ref, room, clock, reads, decode });
+    await fn({ engine, ref, room, clock, reads, alarms, decode });
   });
 }
 
@@ -136,6 +139,29 @@ describe("the mosaic builder", () => {
       if (!after.ok) throw new Error(after.code);
       expect(await stored()).toEqual([mosaicKey(t.ref, 0, after.version)]);
     });
+  });
+
+  it("spaces background versions of a busy page by ~1 ms per tile, while a reader still gets every tile", async () => {
+    await withEngine(async (t) => {
+      const stored = async () => (await env.PHOTOS.list({ prefix: `rooms/${t.ref.roomId}/mosaics/` })).objects.length;
+      for (let i = 0; i < 300; i++) addPhoto(t, i);
+      expect(t.alarms.at(-1)).toBe(t.clock.now + 50); // the first version of a quiet page: after the debounce
+      t.clock.now += 50;
+      await t.engine.onAlarm();
+      expect(await stored()).toBe(1);
+      const encodedAt = t.clock.now;
+      t.clock.now += 10;
+      addPhoto(t, 300);
+      t.clock.now = encodedAt + 100;
+      await t.engine.onAlarm(); // the wake-up that purges superseded versions does not encode yet
+      expect(await stored()).toBe(1);
+      expect(t.alarms.at(-1)).toBe(encodedAt + 300); // a 300-tile page: the next version 300 ms after the last
+      t.clock.now = encodedAt + 300;
+      await t.engine.onAlarm();
+      expect(await stored()).toBe(2);
+      addPhoto(t, 301);
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ ok: true, tiles: 302 }); // a reader never waits for the gap
+    }, 512);
   });
 
   it("refuses a tile that is not 64x64 RGBA", async () => {

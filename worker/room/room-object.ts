@@ -32,11 +32,18 @@ export class Room extends DurableObject<Env> {
   private conn(ws: WebSocket): Conn {
     let c = this.conns.get(ws);
     if (!c) {
+      // The attachment is read back once per socket and wake-up, then kept beside it: deserializing it
+      // for every socket of a broadcast cost more than the sends (a thousand in the shoot's broadcast).
+      let kept: Attachment | null | undefined;
       c = {
         send: (f) => ws.send(f),
         close: (code, reason) => ws.close(code, reason),
-        attachment: () => (ws.deserializeAttachment() as Attachment | null) ?? null,
-        attach: (a) => ws.serializeAttachment(a),
+        attachment: () =>
+          kept === undefined ? (kept = (ws.deserializeAttachment() as Attachment | null) ?? null) : kept,
+        attach: (a) => {
+          ws.serializeAttachment(a);
+          kept = a;
+        },
       };
       this.conns.set(ws, c);
     }
