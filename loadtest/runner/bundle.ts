@@ -1,8 +1,9 @@
-// Bundles a k6 script for the runner and instantiates it per VU. esbuild resolves the project's own
-// imports and leaves the supported `k6/*` modules to the runner; any other k6 module (or a remote
-// import) fails the build with a clear message. Each VU gets its own module instance, as in k6.
+// Bundles a k6 script for the runner and instantiates it per VU. The supported `k6/*` modules come from
+// the runner; any other k6 module (or a remote import) fails the build with a clear message. The script's
+// own folder is instantiated per VU, as in k6; the project modules it imports from elsewhere (shared/)
+// once per process: see `bundleScript`.
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { SUPPORTED_MODULES, createModules, type RunInfo } from "./k6-modules.ts";
 import type { Vu } from "./vu.ts";
@@ -36,24 +37,75 @@ const k6Modules: Plugin = {
   },
 };
 
-/** The script as CommonJS whose `require` gets the k6 modules; `__VU`/`__ITER` read the VU's state. */
+/** Imports from outside the script's folder, left to `require` under a `project:` path. */
+function projectModules(scriptDir: string, found: Set<string>): Plugin {
+  return {
+    name: "project-modules",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (a) => {
+        const path = resolve(a.resolveDir, a.path);
+        if (!a.importer || !resolve(a.importer).startsWith(scriptDir + sep) || path.startsWith(scriptDir + sep)) return;
+        found.add(path);
+        return { path: `project:${path}`, external: true };
+      });
+    },
+  };
+}
+
+const esbuildOptions = {
+  bundle: true,
+  write: false,
+  format: "cjs",
+  platform: "neutral",
+  target: "es2022",
+  logLevel: "silent",
+} as const;
+
+/**
+ * The script as CommonJS whose `require` gets the k6 modules; `__VU`/`__ITER` read the VU's state. The
+ * project modules it imports from outside its folder (the shared client code: classes and constants, no
+ * module state, no timers of their own) are bundled apart and evaluated once per process: as one copy per
+ * VU, each of 500 VUs ran its fire callback through cold, unshared code, ~19 µs a callback where k6 runs
+ * VUs on many cores and a phone has one of its own, so the last of a process's clients fired ~10 ms late.
+ */
 export async function bundleScript(scriptPath: string): Promise<string> {
+  const scriptDir = dirname(resolve(scriptPath));
+  const found = new Set<string>();
   const r = await build({
+    ...esbuildOptions,
     entryPoints: [resolve(scriptPath)],
-    bundle: true,
-    write: false,
-    format: "cjs",
-    platform: "neutral",
-    target: "es2022",
-    logLevel: "silent",
     define: { __VU: "__k6.vu", __ITER: "__k6.iter" },
-    plugins: [k6Modules],
+    plugins: [k6Modules, projectModules(scriptDir, found)],
   });
-  return r.outputFiles[0]!.text;
+  const paths = [...found];
+  const shared = paths.length
+    ? await build({
+        ...esbuildOptions,
+        stdin: {
+          contents: paths.map((p, i) => `export * as m${i} from ${JSON.stringify(p)};`).join("\n"),
+          resolveDir: scriptDir,
+          loader: "ts",
+        },
+        plugins: [k6Modules],
+      })
+    : null;
+  return JSON.stringify({ script: r.outputFiles[0]!.text, shared: shared?.outputFiles[0]!.text ?? "", paths });
+}
+
+/** Evaluates the bundle of project modules: `project:<path>` → module namespace. */
+function loadShared(b: { shared: string; paths: string[] }): Map<string, unknown> {
+  const module = { exports: {} as Record<string, unknown> };
+  const noRequire = (name: string) => {
+    throw new Error(`require(${JSON.stringify(name)}) is not supported in shared modules`);
+  };
+  if (b.shared) new Function("require", "module", "exports", b.shared)(noRequire, module, module.exports);
+  return new Map(b.paths.map((p, i) => [`project:${p}`, module.exports[`m${i}`]]));
 }
 
 /** Compiles the bundle once; the returned function runs the script's init code for one VU. */
-export function compile(code: string, scriptPath: string): (vu: Vu, run: RunInfo) => ScriptExports {
+export function compile(bundle: string, scriptPath: string): (vu: Vu, run: RunInfo) => ScriptExports {
+  const b = JSON.parse(bundle) as { script: string; shared: string; paths: string[] };
+  const shared = loadShared(b);
   const factory = new Function(
     "require",
     "module",
@@ -65,7 +117,7 @@ export function compile(code: string, scriptPath: string): (vu: Vu, run: RunInfo
     "clearTimeout",
     "setInterval",
     "clearInterval",
-    code,
+    b.script,
   );
   const files = new Map<string, Buffer>();
   const base = dirname(resolve(scriptPath));
@@ -73,7 +125,7 @@ export function compile(code: string, scriptPath: string): (vu: Vu, run: RunInfo
     const { modules, timers } = createModules(vu, run);
     const module = { exports: {} as ScriptExports };
     const require = (name: string) => {
-      const m = modules[name];
+      const m = modules[name] ?? shared.get(name);
       if (!m) throw new Error(`require(${JSON.stringify(name)}) is not supported by the Simulshot k6 runner`);
       return m;
     };

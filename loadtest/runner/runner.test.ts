@@ -1,6 +1,7 @@
-// The k6 semantics the load test relies on, in the runner: a module instance per VU, iterations that
-// last until their event loop is empty, strict modules, setup data, thresholds, segments and the summary.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// The k6 semantics the load test relies on, in the runner: a module instance per VU (the shared client
+// code once per process), iterations that last until their event loop is empty, strict modules, setup
+// data, thresholds, segments and the summary.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,6 +49,39 @@ const values = (e: Engine, name: string) => {
 };
 
 describe("the k6 runner", () => {
+  it("instantiates the script's folder per VU, and the project modules it imports from elsewhere once", async () => {
+    const root = mkdtempSync(join(tmpdir(), "k6-runner-test-"));
+    mkdirSync(join(root, "loadtest"));
+    writeFileSync(join(root, "shared.ts"), "export const box = { n: 0 };\n");
+    writeFileSync(join(root, "loadtest", "own.ts"), "export const box = { n: 0 };\n");
+    const script = join(root, "loadtest", "script.ts");
+    writeFileSync(
+      script,
+      `import { Trend } from "k6/metrics";
+      import { box as shared } from "../shared.ts";
+      import { box as own } from "./own.ts";
+      const t = new Trend("t");
+      export default function () {
+        own.n++;
+        shared.n++;
+        t.add(own.n * 1000 + shared.n);
+      }`,
+    );
+    const engine = new Engine({
+      code: await bundleScript(script),
+      scriptPath: script,
+      env: {},
+      first: 1,
+      last: 3,
+      setupData: undefined,
+      scenario: { name: "s", vus: 3, iterations: 1, maxDurationMs: 20_000, gracefulStopMs: 1_000 },
+      onAbort: () => {},
+    });
+    engine.init();
+    await engine.run();
+    expect(values(engine, "t")).toEqual([1001, 1002, 1003]);
+  });
+
   it("gives every VU its own module instance, its id and the environment", async () => {
     const e = await runVus(
       `

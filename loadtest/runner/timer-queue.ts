@@ -3,7 +3,22 @@
 // a millisecond loop clock read once per pass, so timers due while another callback spins (a thousand
 // clients firing in the same millisecond) wait for the next pass; here each runs as soon as it is due.
 
-type Entry = { due: number; seq: number; fn: () => void; cancelled: boolean };
+/** What a timer runs: a function, or an object's run() (no closure to make per timer). */
+export type Task = (() => void) | { run(): void };
+
+// Classes and methods, not closures made per timer: the runner runs under tsx, whose keepNames wraps every
+// named closure in a defineProperty call, and at the shot's instant a process runs hundreds of timers.
+class Entry {
+  cancelled = false;
+  constructor(
+    readonly due: number,
+    readonly seq: number,
+    readonly task: Task,
+  ) {}
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
 
 const perf = performance;
 const resolved = Promise.resolve();
@@ -18,14 +33,14 @@ export class TimerQueue {
 
   constructor(private readonly now: () => number = () => perf.now()) {}
 
-  add(delayMs: number, fn: () => void): { cancel(): void } {
-    const e: Entry = { due: this.now() + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+  add(delayMs: number, task: Task): { cancel(): void } {
+    const e = new Entry(this.now() + Math.max(0, delayMs), this.seq++, task);
     if (this.incoming) this.incoming.push(e);
     else {
       this.push(e);
       if (e.due < this.nodeDue) this.arm();
     }
-    return { cancel: () => void (e.cancelled = true) };
+    return e;
   }
 
   private arm(): void {
@@ -51,7 +66,8 @@ export class TimerQueue {
       this.pop();
       if (top.cancelled) return step();
       try {
-        top.fn();
+        if (typeof top.task === "function") top.task();
+        else top.task.run();
       } catch (e) {
         console.error("timer callback failed:", e);
       }
