@@ -195,12 +195,17 @@ export default function (data: SetupData): void {
   if (owner) {
     let quiet = 0;
     later(JOIN_TIMEOUT_MS, shoot);
+    // As an organiser watching the ready count: shoot when everyone is in, or once the count has been
+    // still for QUIET_MS while connected (a screen that lost the room waits until it is back).
+    const settle = () => {
+      clearTimeout(quiet);
+      quiet = later(QUIET_MS, () => (client.connected ? shoot() : undefined));
+    };
     client.on("members", ({ count }) => {
       if (count >= CLIENTS) return shoot();
-      if (DROP + RECONNECT === 0) return;
-      clearTimeout(quiet);
-      quiet = later(QUIET_MS, shoot);
+      if (DROP + RECONNECT > 0) settle();
     });
+    client.on("status", (s) => void (s.connected && DROP + RECONNECT > 0 && settle()));
   }
 
   let shot = false;
@@ -209,9 +214,12 @@ export default function (data: SetupData): void {
     shot = true;
     const t0 = real();
     edge.shoot.start.add(t0 - data.origin);
-    request("POST", `/api/rooms/${data.roomId}/shoot`, null, {
-      headers: { Authorization: `Bearer ${data.ownerToken}` },
-    })
+    // Retried like an upload (a server restarting right then): shooting again returns the pending shot.
+    retrying(() =>
+      request("POST", `/api/rooms/${data.roomId}/shoot`, null, {
+        headers: { Authorization: `Bearer ${data.ownerToken}` },
+      }),
+    )
       .then((r) => void (r.status === 202 || failed(`shoot: ${why(r)}`)))
       .catch(failed);
   }

@@ -65,6 +65,8 @@ export type RoomClientOptions = {
   syncProbes?: number;
   /** Re-sync a small round this often, ms (0 = never). */
   resyncMs?: number;
+  /** Reconnect backoff: base·2^attempt capped at max, then times a random factor in [0.5, 1.5) — after the
+   *  cap, so that clients that all reached it still come back spread out (a wait is at most 1.5·max). */
   reconnect?: { baseMs: number; maxMs: number } | false;
   /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000). */
   probeTimeoutMs?: number;
