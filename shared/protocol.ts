@@ -41,7 +41,6 @@ export const CloseCode = {
   Internal: 1011,
   VersionMismatch: 4000,
   RateLimited: 4001,
-  BadFrames: 4002,
   UnknownRoom: 4004,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

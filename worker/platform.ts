@@ -31,7 +31,11 @@ export interface RoomApi {
   create(input: { roomId: string; ownerId: string; title: string }): Promise<RoomView>;
   info(): Promise<RoomView | null>;
   shoot(userId: string): Promise<Result<{ shotId: string; at: number; created: boolean }>>;
-  checkUpload(memberId: string, shotId: string | undefined): Promise<Result<{ shotId: string }>>;
+  /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
+  checkUpload(
+    memberId: string,
+    shotId: string | undefined,
+  ): Promise<Result<{ shotId: string; photo?: PhotoPage["photos"][number] }>>;
   recordPhoto(input: PhotoInput): Promise<Result<{ photo: PhotoPage["photos"][number]; created: boolean }>>;
   listPhotos(q: { shotId?: string; cursor?: string; limit: number }): Promise<Result<PhotoPage>>;
   /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */

@@ -95,14 +95,17 @@ describe("a room", () => {
     expect(s1!.body.shotId).toBe(s2!.body.shotId);
   });
 
-  it("stores a re-uploaded photo once", async () => {
+  it("stores a re-uploaded photo once, and a retry after it landed writes no bytes", async () => {
     const token = await login();
     const roomId = await createRoom(token);
     const a = await join(roomId, "dup-a");
     await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
     const photo = jpeg(40, 30);
     const first = await upload(roomId, a.welcome.uploadToken, { photo });
+    const stored = async () => (await env.PHOTOS.list({ prefix: `rooms/${roomId}/` })).objects.length;
+    const before = await stored();
     const second = await upload(roomId, a.welcome.uploadToken, { photo: jpeg(40, 30, [1, 2, 3]) });
+    expect(await stored()).toBe(before);
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     expect(second.body.photoId).toBe(first.body.photoId);

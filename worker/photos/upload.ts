@@ -75,8 +75,13 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const shotField = form.get("shotId");
   const shotId = typeof shotField === "string" && shotField ? shotField : undefined;
   const room = platform.room(roomId);
-  // Refuse early (wrong member, closed shot) before any byte is written.
-  const { shotId: shot } = unwrap(await room.checkUpload(claims.mem, shotId));
+  // Refuse early (wrong member, closed shot) before any byte is written; a retry of an upload that
+  // already landed gets that photo back and writes nothing (its bytes would be orphans in the store).
+  const { shotId: shot, photo: already } = unwrap(await room.checkUpload(claims.mem, shotId));
+  if (already) {
+    const { photoId, url, thumbUrl } = already;
+    return c.json({ photoId, url, thumbUrl, created: false }, 200);
+  }
 
   const photo = await fileField(form, "photo", LIMITS.maxPhotoBytes);
   if (!photo) throw new HttpError(400, "missing_photo", "the photo field is required");

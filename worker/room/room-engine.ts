@@ -13,6 +13,7 @@ import {
   parseFrame,
   type ErrorCode as ErrorCodeT,
   type JoinMessage,
+  type PhotoView,
   type RoomStats,
   type RoomView,
 } from "../../shared/protocol.ts";
@@ -170,7 +171,7 @@ export class RoomEngine {
     return { ok: true, ...this.shots.shoot() };
   }
 
-  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
     if (!this.exists) return fail(404, "room_not_found", "no such room");
     return this.shots.checkUpload(memberId, shotId);
   }

@@ -1,6 +1,6 @@
 // Shots of one room: announcing `at`, who is expected, fired reports, the upload deadline (an
 // alarm, so it survives eviction and restarts) and completion.
-import type { FiredMessage, MissedMessage, ShootMessage, ShotView } from "../../shared/protocol.ts";
+import type { FiredMessage, MissedMessage, PhotoView, ShootMessage, ShotView } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result, ShotReport } from "../platform.ts";
 import type { RoomHost } from "./room-host.ts";
@@ -141,11 +141,13 @@ export class ShotBook {
     return updated.length > 0;
   }
 
-  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string }> {
+  /** Whether `memberId` may upload into the shot; with the photo when one already landed (a retry is
+   *  answered with it, idempotently, even after completion, and writes nothing). */
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
     const r = shotId ? this.row(shotId) : this.latestRow();
     if (!r) return fail(404, "shot_not_found", "no such shot");
-    // A retried upload that already landed stays acceptable (idempotent), even after completion.
-    if (this.roster.photo(r.shot_id, memberId)) return { ok: true, shotId: r.shot_id };
+    const photo = this.roster.photo(r.shot_id, memberId);
+    if (photo) return { ok: true, shotId: r.shot_id, photo };
     if (r.done || this.host.now() > r.deadline)
       return fail(409, "shot_closed", "this shot's upload deadline has passed");
     const expected = this.count(
