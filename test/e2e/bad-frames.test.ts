@@ -25,6 +25,77 @@ for (const server of inject("servers")) {
       return { token, roomId, neighbour, stillServed };
     }
 
+    it("malformed JSON, unknown types, bad fields, fired before join and for no shot each get their error code, and the socket keeps working", async () => {
+      const { token, roomId, neighbour, stillServed } = await roomWithNeighbour();
+      const s = openRaw(api.wsUrl(roomId));
+      await s.opened;
+      let pingId = 1000;
+      /** Sends `frame`, then a ping on the same socket: the answers in between are exactly one error. */
+      const answerTo = async (frame: unknown) => {
+        const before = s.frames.length;
+        const id = ++pingId;
+        s.send(frame);
+        s.send({ type: "ping", id, t0: id });
+        await s.next((m) => m.type === "pong" && m.id === id);
+        const answers = s.frames.slice(before).filter((m) => m.type === "error" || m.type === "pong");
+        expect(answers.at(-1)).toMatchObject({ type: "pong", id });
+        return answers.slice(0, -1).map((m) => m.code);
+      };
+      const fired = { type: "fired", shotId: "AAAAAAAAAAAAAAAAAAAAAA", firedAt: 1, offset: 0, error: 1 };
+      const beforeJoin: Array<[string, unknown, string]> = [
+        ["broken JSON", "{not json", "bad_json"],
+        ["null", "null", "bad_json"],
+        ["an array", "[1,2]", "bad_json"],
+        ["a JSON string", '"ping"', "bad_json"],
+        ["an empty frame", "", "bad_json"],
+        ["an unknown type", { type: "teleport" }, "unknown_type"],
+        ["no type", { id: 1, t0: 1 }, "unknown_type"],
+        ["a type inherited through __proto__", '{"__proto__":{"type":"ping"}}', "unknown_type"],
+        ["an array as type", '{"type":["ping"]}', "unknown_type"],
+        ["a join with a path as clientId", { type: "join", v: 1, clientId: "../../x", name: "x" }, "bad_message"],
+        ["a join with a 41-character name", { type: "join", v: 1, clientId: "a", name: "n".repeat(41) }, "bad_message"],
+        ["a join as owner", { type: "join", v: 1, clientId: "a", name: "x", role: "owner" }, "bad_message"],
+        ["a ping with a text id", { type: "ping", id: "x", t0: 1 }, "bad_message"],
+        ["a ping with an infinite id", '{"type":"ping","id":1e400,"t0":1}', "bad_message"],
+        ["a ping with a negative rtt", { type: "ping", id: 1, t0: 1, rtt: -5 }, "bad_message"],
+        ["a fired with a path as shotId", { ...fired, shotId: "../x" }, "bad_message"],
+        ["a fired with a negative error", { ...fired, error: -1 }, "bad_message"],
+        ["a well-formed fired before join", fired, "not_joined"],
+      ];
+      for (const [what, frame, code] of beforeJoin) {
+        expect({ what, codes: await answerTo(frame) }).toEqual({ what, codes: [code] });
+        expect(await stillServed(), what).toBeTruthy();
+      }
+      // None of them made the socket a member, and none closed it: it still joins.
+      expect((await api.json(`/api/rooms/${roomId}`)).body.members).toBe(1);
+      s.send({ type: "join", v: 1, clientId: "bad-framer", name: "bad-framer" });
+      const welcome = await s.next((m) => m.type === "welcome");
+      expect(welcome.uploadToken).toBeTruthy();
+
+      // Joined: a fired report for a shot that does not exist, and for one the member missed.
+      expect(await answerTo(fired)).toEqual(["no_such_shot"]);
+      expect(await answerTo({ type: "join", v: 1, clientId: "../../x", name: "x" })).toEqual(["bad_message"]);
+      const shot = (await api.shoot(roomId, token)).body;
+      await sleep(Math.max(0, shot.at - Date.now() + 50));
+      const late = await joinRaw(api, roomId, "joined-after-at");
+      expect(await late.next((m) => m.type === "missed")).toMatchObject({ shotId: shot.shotId });
+      late.send({ ...fired, shotId: shot.shotId, firedAt: shot.at });
+      expect(await late.next((m) => m.type === "error")).toMatchObject({ code: "no_such_shot" });
+      late.send({ type: "ping", id: 1, t0: 1 });
+      expect(await late.next((m) => m.type === "pong" && m.id === 1)).toBeTruthy();
+      // The member who was in the shot reports it fine: no error, and the report shows it.
+      expect(await answerTo({ ...fired, shotId: shot.shotId, firedAt: shot.at })).toEqual([]);
+      const report = await api.json(`/api/rooms/${roomId}/shots/${shot.shotId}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      const me = report.body.members.find((m: any) => m.memberId === welcome.memberId);
+      expect(me).toMatchObject({ fireError: 0 });
+      expect(await stillServed()).toBeTruthy();
+      expect(s.ws.readyState).toBe(WebSocket.OPEN);
+      expect(neighbour.frames.filter((m) => m.type === "error")).toHaveLength(0);
+      for (const x of [s, late, neighbour]) x.ws.close();
+    });
+
     it("frames over 4096 UTF-8 bytes (even in fewer characters), binary and 2 MB frames close their socket with 1009", async () => {
       const { roomId, neighbour, stillServed } = await roomWithNeighbour();
       const frames: Array<string | Uint8Array> = [
