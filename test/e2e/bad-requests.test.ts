@@ -1,14 +1,18 @@
-// Bad HTTP input against a live room: broken uploads, forged and mismatched tokens, unknown rooms,
+// Bad HTTP input against a live room: broken uploads, forged, mismatched and expired tokens, unknown rooms,
 // path tricks in ids and keys, malformed bodies and queries. Each is answered with its status and
 // code in the one error shape, and the room keeps taking good uploads.
 import { describe, expect, inject, it } from "vitest";
 import { LIMITS } from "../../shared/protocol.ts";
-import { b64url } from "../../worker/auth/token.ts";
+import { b64url, type LoginClaims } from "../../worker/auth/token.ts";
 import { Api, fixture } from "./api.ts";
-import { chunkedUpload, photoFor, rawRequest } from "./http-kit.ts";
+import { chunkedUpload, devToken, photoFor, rawRequest } from "./http-kit.ts";
 import { joinRaw } from "./sockets.ts";
 
 type Answer = { status: number; body: any };
+
+/** The claims of a token, read without checking it. */
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")) as Record<string, unknown>;
 
 const expectError = (r: Answer, status: number, code: string, what: string) => {
   expect({ what, status: r.status, code: r.body?.error?.code }).toEqual({ what, status, code });
@@ -68,6 +72,7 @@ for (const server of inject("servers")) {
           "thumb_too_large",
         ],
         ["a tile that is no image", form({ photo, tile: new Uint8Array(100) }), 400, "bad_tile"],
+        ["a tile over 64 kB", form({ photo, tile: new Uint8Array(LIMITS.maxTileBytes + 1) }), 413, "tile_too_large"],
         ["a photo over 15 MB", form({ photo: new Uint8Array(LIMITS.maxPhotoBytes + 1) }), 413, "photo_too_large"],
         [
           "a body over the whole limit",
@@ -127,6 +132,48 @@ for (const server of inject("servers")) {
       expectError(shoot, 401, "bad_token", "upload token on shoot");
       expect(await api.listAll(roomId)).toHaveLength(0);
       expect((await api.upload(roomId, uploadToken, { photo: photoFor("real"), shotId })).status).toBe(201);
+      guest.ws.close();
+    });
+
+    it("expired login and upload tokens are refused with 401 bad_token and nothing lands; the same claims unexpired are accepted", async (ctx) => {
+      const { token } = await api.login();
+      const login = claimsOf(token) as LoginClaims;
+      // The tokens below are signed with the dev secret: only a server that signs with it too can judge them.
+      if ((await devToken(login)) !== token)
+        return ctx.skip(`${server.kind} signs tokens with its own AUTH_SECRET, not the dev default`);
+      const { roomId } = await api.createRoom(token);
+      const guest = await joinRaw(api, roomId, "expiring-guest");
+      const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
+      const room = async () => (await api.json(`/api/rooms/${roomId}`)).body;
+
+      // A login token that expired a second ago: no new room, no shot.
+      const expiredLogin = await devToken({ ...login, exp: Date.now() - 1000 });
+      const create = { method: "POST", body: JSON.stringify({ title: "never" }) };
+      expectError(await api.json("/api/rooms", { ...create, headers: auth(expiredLogin) }), 401, "bad_token", "create");
+      const shootWith = (t: string) => api.json(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(t) });
+      expectError(await shootWith(expiredLogin), 401, "bad_token", "shoot with an expired login");
+      expect(await room()).toMatchObject({ state: "waiting" });
+      expect((await room()).shot).toBeUndefined();
+      // The same claims, unexpired: the expiry was all that was wrong.
+      const freshLogin = await devToken({ ...login, exp: Date.now() + 60_000 });
+      expect((await api.json("/api/rooms", { ...create, headers: auth(freshLogin) })).status).toBe(201);
+      const shot = await shootWith(freshLogin);
+      expect(shot.status).toBe(202);
+      const { shotId } = shot.body;
+
+      // An upload token for the guest's own slot that expired a second ago: refused, nothing stored.
+      const upload = { k: "upload" as const, room: roomId, mem: guest.welcome.memberId as string };
+      expect(claimsOf(guest.welcome.uploadToken)).toMatchObject(upload);
+      const expiredUpload = await devToken({ ...upload, exp: Date.now() - 1000 });
+      const photo = photoFor("expiring-guest");
+      expectError(await api.upload(roomId, expiredUpload, { photo, shotId }), 401, "bad_token", "expired upload");
+      expect(await api.listAll(roomId)).toHaveLength(0);
+      expect((await room()).shot).toMatchObject({ shotId, state: "pending", uploaded: 0 });
+      const freshUpload = await devToken({ ...upload, exp: Date.now() + 60_000 });
+      const up = await api.upload(roomId, freshUpload, { photo, shotId });
+      expect(up.status).toBe(201);
+      expect((await api.listAll(roomId)).map((p) => [p.photoId, p.memberId])).toEqual([[up.body.photoId, upload.mem]]);
+      expect(await guest.next((m) => m.type === "shot-done")).toMatchObject({ shotId, uploaded: 1, missing: 0 });
       guest.ws.close();
     });
 
