@@ -41,7 +41,8 @@ const TILE = open("../test/fixtures/tile.jpg", "b");
 /** connect: new socket → open; join: open → welcome and first clock sync; shoot_delivery: when each client
  *  got `shoot`, ms after setup (k6 has no channel between VUs, so the summary subtracts the owner's request,
  *  t_shoot_start); fire_error: the fired instant by the client's own clock estimate − `at`; sync_bound: the
- *  estimate's stated error; true_*: against the machine's real clock (SKEW=1, one machine); upload,
+ *  stated error of the estimate the client fired with (its join-time round, tightened by the 2-probe check
+ *  it makes on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload,
  *  download: per client. */
 const TRENDS = [
   "connect",
@@ -178,13 +179,11 @@ export default function (data: SetupData): void {
   }
   let welcomed = false;
   client.on("welcome", () => void (welcomed || ((welcomed = true), count.joined.add(1), stage("welcome"))));
-  client.on("sync", (est) => {
+  client.on("sync", () => {
     if (ready) return;
     ready = real();
     trend.join.add(ready - opened);
     mark("join", opened, ready);
-    trend.sync_bound.add(est.error);
-    if (SKEW) trend.true_sync_error.add(Math.abs(est.offset - skew));
     stage("sync");
   });
   client.on("shoot", (s) => void (shotId || ((shotId = s.shotId), trend.shoot_delivery.add(real() - data.origin))));
@@ -228,6 +227,8 @@ export default function (data: SetupData): void {
     const { e, real: at } = fire!;
     count.fired.add(1);
     trend.fire_error.add(e.fireError);
+    trend.sync_bound.add(e.estimate.error);
+    if (SKEW) trend.true_sync_error.add(Math.abs(e.estimate.offset - skew));
     if (e.late) count.late.add(1);
     if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
     if (!stage("fire")) upload(e.shotId);
