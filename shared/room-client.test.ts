@@ -11,6 +11,8 @@ class FakeSocket implements SocketLike {
   readyState = 0;
   sent: any[] = [];
   answerPings = true;
+  /** How long a pong takes to come back, ms. */
+  pongDelayMs = 1;
   private listeners: Record<string, Array<(e: any) => void>> = {};
   constructor(private readonly autoWelcome = true) {
     queueMicrotask(() => {
@@ -43,7 +45,7 @@ class FakeSocket implements SocketLike {
         1,
       );
     if (m.type === "ping" && this.answerPings)
-      setTimeout(() => this.push({ type: "pong", id: m.id, t0: m.t0, ts: Math.floor(realNow()) }), 1);
+      setTimeout(() => this.push({ type: "pong", id: m.id, t0: m.t0, ts: Math.floor(realNow()) }), this.pongDelayMs);
   }
   close(code = 1000) {
     this.readyState = 3;
@@ -175,6 +177,22 @@ describe("RoomClient", () => {
     c.on("missed", (m) => seen.push(`missed:${m.shotId}`));
     c.on("shot-done", (d) => seen.push(`done:${d.uploaded}/${d.missing}`));
     expect(seen).toEqual(["missed:s0", "done:3/1"]);
+    c.close();
+  });
+
+  it("moves a scheduled fire to the tighter estimate of the rounds it makes on shoot", async () => {
+    const socket = new FakeSocket();
+    socket.pongDelayMs = 40; // a congested join: every round trip ≥ 40 ms
+    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    const first = await c.once("sync");
+    expect(first.error).toBeGreaterThanOrEqual(15);
+    socket.pongDelayMs = 1; // quiet once everyone has joined
+    const fired = c.once("fire");
+    socket.push({ type: "shoot", shotId: "tight", at: Math.floor(realNow()) + 800 });
+    const f = await fired;
+    expect(f.late).toBe(false);
+    expect(f.estimate.error).toBeLessThan(first.error / 2);
+    expect(socket.sent.filter((m) => m.type === "ping").length).toBeGreaterThan(16);
     c.close();
   });
 

@@ -93,6 +93,13 @@ const VERIFY_PROBES = 2;
  *  tabs of one browser), a send in the shot's millisecond delays every client still to fire, and the
  *  clients around the instant are spread over a few ms by their clock estimates. */
 const REPORT_AFTER_MS = 50;
+/** After the check, a round to tighten the estimate starts at a random moment within this long (at most a
+ *  third of the time left): the check runs at once, as every client's does, and a round that a thousand
+ *  clients send in the same millisecond queues at the server and tightens nothing. */
+const TIGHTEN_SPREAD_MS = 500;
+const TIGHTEN_PROBES = 4;
+/** A tighter estimate moves a scheduled fire only while the instant is at least this far off. */
+const RETARGET_MARGIN_MS = 20;
 
 type Scheduled = { shoot: ShootMessage; est: ClockEstimate; cancel: () => void; fired: boolean };
 
@@ -306,23 +313,32 @@ export class RoomClient {
     if (resync > 0 && this.socket) this.syncTimer = this.timers.setTimeout(() => this.startSync(8), resync);
     for (const shoot of this.waiting.values()) this.schedule(shoot, est);
     this.waiting.clear();
-    // A scheduled shot whose estimate is proven wrong (the client clock jumped) is moved.
-    for (const s of this.shots.values())
-      if (!s.fired && Math.abs(est.offset - s.est.offset) > s.est.error) {
+    // A scheduled shot moves to the new estimate when it proves the old one wrong (the client clock
+    // jumped), or is tighter while there is time (the check on `shoot` after a congested join round).
+    for (const s of this.shots.values()) {
+      if (s.fired) continue;
+      const wrong = Math.abs(est.offset - s.est.offset) > s.est.error;
+      const tighter = est.error < s.est.error && localInstant(s.shoot.at, est) - this.now() > RETARGET_MARGIN_MS;
+      if (wrong || tighter) {
         s.cancel();
         this.schedule(s.shoot, est);
       }
+    }
   }
 
   private onShoot(shoot: ShootMessage): void {
     if (this.shots.has(shoot.shotId) || this.waiting.has(shoot.shotId)) return;
     const est = this.estimate;
     // A shot that looks already past may only look so because the clock jumped: confirm first.
-    if (est && localInstant(shoot.at, est) >= this.now()) this.schedule(shoot, est);
+    const left = est ? localInstant(shoot.at, est) - this.now() : -1;
+    if (left >= 0) this.schedule(shoot, est!);
     else this.waiting.set(shoot.shotId, shoot);
-    // On the next turn: a loop that hosts many clients (a load generator) reads their shoot frames in one
-    // batch, and a ping sent here would delay every client after this one in it.
-    this.timers.setTimeout(() => this.startSync(VERIFY_PROBES), 0);
+    // Not in this turn: a loop that hosts many clients reads their shoot frames in one batch, and a ping
+    // here would delay every client after this one in it.
+    this.timers.setTimeout(() => this.connected && this.startSync(VERIFY_PROBES), 0);
+    if (left <= 0) return;
+    const tighten = Math.min(TIGHTEN_SPREAD_MS, left / 3) * (this.o.random ?? Math.random)();
+    this.timers.setTimeout(() => this.connected && this.startSync(TIGHTEN_PROBES), tighten);
   }
 
   private schedule(shoot: ShootMessage, est: ClockEstimate): void {
