@@ -2,7 +2,7 @@
 // `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
 // folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,8 +11,12 @@ export type LocalServer = {
   kind: string;
   url: string;
   stop(): Promise<void>;
-  /** Stops the server, awaits `whileDown` (if any), then starts it again on the same port and state. */
-  restart(whileDown?: () => Promise<void>): Promise<void>;
+  /**
+   * Stops the server, awaits `whileDown` (if any), then starts it again on the same port and state. By
+   * default a shutdown (SIGTERM, SIGKILL only if still up 5 s later); `{ signal: "SIGKILL" }` is a crash:
+   * the whole process group killed at once, nothing flushed or closed, sockets and requests cut mid-way.
+   */
+  restart(whileDown?: () => Promise<void>, opts?: { signal?: StopSignal }): Promise<void>;
   child: () => ChildProcess;
 };
 
@@ -35,6 +39,34 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+export type StopSignal = "SIGTERM" | "SIGKILL";
+
+/** Whether any process of group `pgid` still runs. Zombies do not count: once killed, a group's processes
+ *  are reparented to init, which reaps them in its own time (here up to ~2 s). Without /proc, any member. */
+function groupRunning(pgid: number): boolean {
+  if (existsSync("/proc/self/stat")) {
+    for (const d of readdirSync("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      } catch {
+        continue; // gone meanwhile
+      }
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after its last ')'.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+    }
+    return false;
+  }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -46,7 +78,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`server exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
     try {
       const r = await fetch(`${url}/api/rooms/AAAAAAAAAAAAAAAAAAAAAA`);
       if (r.status === 404) return;
@@ -126,17 +159,25 @@ export async function startServer(
     child.stderr!.on("data", (d: Buffer) => (output += d.toString()).length > 1e5 && (output = output.slice(-5e4)));
     await waitUntilUp(url, child, () => output);
   };
-  const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
+  const stop = async (signal: StopSignal = "SIGTERM") => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     const exited = new Promise((r) => child.once("exit", r));
     try {
-      process.kill(-child.pid, "SIGTERM"); // the whole group: npx, wrangler, workerd
+      process.kill(-child.pid, signal); // the whole group: npx, wrangler, workerd
     } catch {
       return;
     }
     const t = setTimeout(() => killGroup(child.pid!, "SIGKILL"), 5000);
     await exited;
     clearTimeout(t);
+    if (signal === "SIGKILL") {
+      // npx dies first; its children (wrangler's node, workerd, esbuild; deno) got the same signal but are
+      // reaped later. None may still run when the next one starts on the same port and state folder.
+      for (let i = 0; groupRunning(child.pid); i++) {
+        if (i === 100) throw new Error(`processes of group ${child.pid} still run 5 s after SIGKILL`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     // npx can exit before the server under it has let go of the port (Deno shuts down gracefully).
     for (let i = 0; i < 100 && !(await portFree(port)); i++) {
       if (i === 50) killGroup(child.pid, "SIGKILL");
@@ -156,8 +197,8 @@ export async function startServer(
       await stop();
       if (scratch) rmSync(stateDir, { recursive: true, force: true });
     },
-    restart: async (whileDown?: () => Promise<void>) => {
-      await stop();
+    restart: async (whileDown?: () => Promise<void>, o: { signal?: StopSignal } = {}) => {
+      await stop(o.signal);
       await whileDown?.();
       await launch();
     },
