@@ -85,6 +85,31 @@ export async function cutUpload(
   sock.resetAndDestroy();
 }
 
+/**
+ * Sends an upload over a raw TCP socket, stops after `sendBytes` body bytes and keeps the connection open
+ * (a phone on a slow link, mid-body). `ended` resolves with whatever the server sent once the connection
+ * ends; `destroy` drops it from this side.
+ */
+export async function hangingUpload(
+  serverUrl: string,
+  roomId: string,
+  token: string,
+  files: UploadFiles,
+  sendBytes: number,
+): Promise<{ ended: Promise<string>; destroy(): void }> {
+  const { head, body } = await multipart(token, files);
+  const u = new URL(serverUrl);
+  const sock = connect(Number(u.port), u.hostname);
+  await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+  let answer = "";
+  sock.on("data", (d: Buffer) => (answer += d.toString()));
+  sock.on("error", () => {}); // a reset ends it too
+  const ended = new Promise<string>((r) => sock.once("close", () => r(answer)));
+  sock.write(`POST /api/rooms/${roomId}/photos HTTP/1.1\r\nHost: ${u.host}\r\n${head}\r\n\r\n`);
+  await new Promise<void>((r) => sock.write(body.subarray(0, sendBytes), () => r()));
+  return { ended, destroy: () => sock.destroy() };
+}
+
 /** A request with its path sent verbatim (fetch would resolve `..` segments before sending). */
 export function rawRequest(
   serverUrl: string,

@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalServer } from "../../scripts/local-server.ts";
 import { Api } from "./api.ts";
-import { photoFor, uploadRetry } from "./http-kit.ts";
+import { photoFor } from "./http-kit.ts";
 import { ownServer } from "./own-server.ts";
-import { joinRaw, tracedClient, until } from "./sockets.ts";
-
-type Traced = ReturnType<typeof tracedClient>;
+import { rejoins, syncedRoom, uploadsAcross } from "./restart-kit.ts";
+import { joinRaw, until } from "./sockets.ts";
 
 /** The most events that fall within any window of `ms`. */
 function densest(times: number[], ms: number): number {
@@ -33,30 +32,10 @@ for (const { kind } of inject("servers")) {
     });
     afterAll(() => server?.stop());
 
-    async function room(n: number, prefix: string) {
-      const { token } = await api.login();
-      const { roomId } = await api.createRoom(token);
-      const clients = Array.from({ length: n }, (_, i) => tracedClient(api, roomId, { clientId: `${prefix}-${i}` }));
-      await Promise.all(clients.map((c) => c.client.once("sync")));
-      return { token, roomId, clients, memberIds: clients.map((c) => c.client.memberId) };
-    }
+    const room = (n: number, prefix: string) => syncedRoom(api, n, prefix);
 
     const report = async (roomId: string, shotId: string, token: string) =>
       (await api.json(`/api/rooms/${roomId}/shots/${shotId}`, { headers: { Authorization: `Bearer ${token}` } })).body;
-
-    /** Resolves when every client has rejoined on a new socket, with when each saw the drop and rejoined. */
-    function rejoins(clients: Traced[]) {
-      return Promise.all(
-        clients.map(async (c) => {
-          const made = c.sockets.length;
-          await c.client.once("status", (s) => !s.connected);
-          const droppedAt = Date.now();
-          await c.client.once("status", (s) => s.connected && c.sockets.length > made);
-          const opened = c.opens[c.opens.length - 1]!;
-          return { firstRetry: c.opens[made]! - droppedAt, rejoinOpenedAt: opened, rejoinedAt: Date.now() };
-        }),
-      );
-    }
 
     it("before the shoot: 30 guests reconnect at jittered moments, keep their membership, and the shot completes", async () => {
       const N = 30;
@@ -140,31 +119,17 @@ for (const { kind } of inject("servers")) {
       try {
         const shot = (await api.shoot(roomId, token)).body;
         await Promise.all(clients.map((c) => c.client.once("fire")));
-        const upload = (c: Traced, i: number) =>
-          uploadRetry(api, roomId, c.client.uploadToken!, { photo: photoFor(`during-${i}`), shotId: shot.shotId });
-        const acked = new Map<string, string>();
-        for (const [i, c] of clients.slice(0, N / 2).entries()) {
-          const r = await upload(c, i);
-          expect(r.status).toBe(201);
-          acked.set(c.client.memberId!, r.body.photoId);
-        }
-        // The second half is in flight when the process is killed; each retries until answered.
-        const rest = clients.slice(N / 2).map(async (c, i) => {
-          const memberId = c.client.memberId!;
-          const r = await upload(c, N / 2 + i);
-          expect([200, 201], JSON.stringify(r.body)).toContain(r.status);
-          acked.set(memberId, r.body.photoId);
-          return r.attempts;
-        });
-        await server.restart();
-        const attempts = await Promise.all(rest);
+        // The second half is in flight when the server is stopped; each retries until answered.
+        const { acked, attempts } = await uploadsAcross(api, roomId, shot.shotId, clients, "during", () =>
+          server.restart(),
+        );
         console.log(`[restart] upload attempts of the ${N / 2} in flight: ${JSON.stringify(attempts)}`);
         expect(Math.max(...attempts)).toBeGreaterThan(1);
 
         const listed = await api.listAll(roomId, shot.shotId);
         expect(listed).toHaveLength(N);
         const byMember = new Map(listed.map((p) => [p.memberId, p.photoId]));
-        for (const [memberId, photoId] of acked) expect(byMember.get(memberId)).toBe(photoId);
+        for (const [memberId, { photoId }] of acked) expect(byMember.get(memberId)).toBe(photoId);
         expect((await api.json(`/api/rooms/${roomId}`)).body.shot).toMatchObject({ state: "done", uploaded: N });
       } finally {
         for (const c of clients) c.client.close();
