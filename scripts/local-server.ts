@@ -195,7 +195,8 @@ export async function startServer(
     url,
     stop: async () => {
       await stop();
-      if (scratch) rmSync(stateDir, { recursive: true, force: true });
+      // A state folder made here is this server's alone: gone with it (the e2e suite starts dozens).
+      if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
     },
     restart: async (whileDown?: () => Promise<void>, o: { signal?: StopSignal } = {}) => {
       await stop(o.signal);

@@ -13,6 +13,8 @@ export type ClockEstimate = {
   probes: number;
   /** False when the intervals did not intersect and the min-round-trip probe was used. */
   intersected: boolean;
+  /** How far apart the intervals were when they did not intersect, ms (0 when they did). */
+  gap: number;
 };
 
 /**
@@ -32,7 +34,7 @@ export function estimateOffset(probes: readonly Probe[], serverResolution = 1): 
     if (best === null || p.t3 - p.t0 < best.t3 - best.t0) best = p;
   }
   if (best === null) return null;
-  if (lo <= hi) return { offset: (lo + hi) / 2, error: (hi - lo) / 2, probes: n, intersected: true };
+  if (lo <= hi) return { offset: (lo + hi) / 2, error: (hi - lo) / 2, probes: n, intersected: true, gap: 0 };
   // Disjoint intervals mean one side's clock jumped or drifted mid-sync: trust the tightest probe alone.
   const rtt = best.t3 - best.t0;
   return {
@@ -40,6 +42,7 @@ export function estimateOffset(probes: readonly Probe[], serverResolution = 1): 
     error: (rtt + serverResolution) / 2,
     probes: n,
     intersected: false,
+    gap: lo - hi,
   };
 }
 

@@ -13,6 +13,8 @@ class FakeSocket implements SocketLike {
   answerPings = true;
   /** How long a pong takes to come back, ms. */
   pongDelayMs = 1;
+  /** How far behind the true time the server's stamps read (a busy workerd), ms. */
+  stampLagMs = 0;
   private listeners: Record<string, Array<(e: any) => void>> = {};
   constructor(private readonly autoWelcome = true) {
     queueMicrotask(() => {
@@ -45,7 +47,10 @@ class FakeSocket implements SocketLike {
         1,
       );
     if (m.type === "ping" && this.answerPings)
-      setTimeout(() => this.push({ type: "pong", id: m.id, t0: m.t0, ts: Math.floor(realNow()) }), this.pongDelayMs);
+      setTimeout(
+        () => this.push({ type: "pong", id: m.id, t0: m.t0, ts: Math.floor(realNow() - this.stampLagMs) }),
+        this.pongDelayMs,
+      );
   }
   close(code = 1000) {
     this.readyState = 3;
@@ -193,6 +198,20 @@ describe("RoomClient", () => {
     expect(f.late).toBe(false);
     expect(f.estimate.error).toBeLessThan(first.error / 2);
     expect(socket.sent.filter((m) => m.type === "ping").length).toBeGreaterThan(16);
+    c.close();
+  });
+
+  it("keeps its probes when a busy server's stamps read a few ms late, which is no clock jump", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    await c.once("sync");
+    socket.stampLagMs = 8; // the later rounds' intervals sit a few ms below the join round's
+    const fired = c.once("fire");
+    socket.push({ type: "shoot", shotId: "lag", at: Math.floor(realNow()) + 600 });
+    const f = await fired;
+    expect(f.late).toBe(false);
+    expect(f.estimate.probes).toBeGreaterThan(16); // the join round was kept, not thrown away as after a jump
+    expect(Math.abs(f.estimate.offset)).toBeLessThan(10); // the true offset is 0
     c.close();
   });
 
