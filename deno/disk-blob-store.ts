@@ -29,6 +29,14 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
       await Deno.mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.${crypto.randomUUID()}.tmp`;
       await Deno.writeFile(tmp, bytes);
+      // On disk before the record that points at it is committed (SQLite syncs its commits; a file left in
+      // the page cache could be empty after a power cut while its acknowledged record survives).
+      const f = await Deno.open(tmp, { read: true });
+      try {
+        await f.syncData();
+      } finally {
+        f.close();
+      }
       await Deno.rename(tmp, path);
       sql.exec(
         `INSERT INTO blobs (key, content_type, size, etag) VALUES (?, ?, ?, ?)
