@@ -195,8 +195,8 @@ export async function startServer(
     url,
     stop: async () => {
       await stop();
-      // A state folder made here is this server's alone: gone with it (the e2e suite starts dozens).
-      if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
+      // Not the others': a test may stop a server and restart it later on the same state.
+      if (scratch) rmSync(stateDir, { recursive: true, force: true });
     },
     restart: async (whileDown?: () => Promise<void>, o: { signal?: StopSignal } = {}) => {
       await stop(o.signal);
