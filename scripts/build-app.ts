@@ -1,7 +1,7 @@
 // Builds the web app into app/dist (plain static files: index.html, app.js + lazy chunks, app.css) with
 // esbuild, and reports each file's size raw and gzipped. Run: `npm run build:app`.
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -19,9 +19,8 @@ function listFiles(dir: string): string[] {
 }
 
 export async function buildApp(): Promise<BuiltFile[]> {
-  rmSync(APP_DIST, { recursive: true, force: true });
-  mkdirSync(APP_DIST, { recursive: true });
   const result = await build({
+    write: false,
     absWorkingDir: ROOT,
     entryPoints: [
       { in: "app/src/main.ts", out: "app" },
@@ -53,8 +52,19 @@ export async function buildApp(): Promise<BuiltFile[]> {
     "  </head>",
     `${preloads.join("")}  </head>`,
   );
-  writeFileSync(join(APP_DIST, "index.html"), html);
-  copyFileSync(join(ROOT, "app", "_redirects"), join(APP_DIST, "_redirects"));
+  const out = new Map<string, Uint8Array>(result.outputFiles.map((f) => [f.path, f.contents]));
+  out.set(join(APP_DIST, "index.html"), Buffer.from(html));
+  out.set(join(APP_DIST, "_redirects"), readFileSync(join(ROOT, "app", "_redirects")));
+  // Only what changed is written (and only what is gone deleted): `wrangler dev` watches app/dist and
+  // restarts the worker on any change, answering requests in flight with 503. A rebuild (the browser
+  // suite's, while the e2e suite runs against such a server) must not touch identical files.
+  mkdirSync(APP_DIST, { recursive: true });
+  for (const old of listFiles(APP_DIST)) if (!out.has(old)) rmSync(old);
+  for (const [path, bytes] of out) {
+    if (existsSync(path) && readFileSync(path).equals(bytes)) continue;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+  }
   return listFiles(APP_DIST).map((p) => {
     const bytes = readFileSync(p);
     return { path: relative(APP_DIST, p), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };

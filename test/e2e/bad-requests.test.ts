@@ -93,11 +93,12 @@ for (const server of inject("servers")) {
 
     it("a chunked upload over the limit is refused while its body is still arriving", async () => {
       const { roomId, guest, uploadToken } = await liveRoom();
-      // Up to 64 MB with no Content-Length: only a server that counts as it reads answers before the end.
-      const r = await chunkedUpload(server.url, roomId, uploadToken, 64 * 1024 * 1024);
-      expect(r.statusLine).toMatch(/^HTTP\/1\.1 413/);
+      // Up to 128 MB with no Content-Length: only a server that counts as it reads answers before the end
+      // (what the sockets' buffers hold and a loaded machine's delay let through varies: half is the bound).
+      const r = await chunkedUpload(server.url, roomId, uploadToken, 128 * 1024 * 1024);
+      expect(r.statusLine, r.body).toMatch(/^HTTP\/1\.1 413/);
       if (r.body) expect(JSON.parse(r.body)).toMatchObject({ error: { code: "photo_too_large" } });
-      expect(r.sent).toBeLessThan(32 * 1024 * 1024);
+      expect(r.sent).toBeLessThan(64 * 1024 * 1024);
       guest.ws.close();
     });
 

@@ -166,7 +166,12 @@ export async function chunkedUpload(
     sock.write(`${bytes.length.toString(16)}\r\n`);
     sock.write(bytes);
     // Backpressure: count only what the server is taking, not what piles up in our own buffers.
-    if (!sock.write("\r\n")) await new Promise((r) => sock.once("drain", r).once("close", r));
+    if (!sock.write("\r\n"))
+      await new Promise<void>((r) => {
+        // Both listeners go once either fires (left behind, hundreds of waits would pile up on the socket).
+        const done = () => (sock.off("drain", done), sock.off("close", done), r());
+        sock.once("drain", done).once("close", done);
+      });
     return bytes.length;
   };
   let sent = await chunk(
