@@ -5,21 +5,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import { PhotonImage, SamplingFilter, resize } from "@cf-wasm/photon";
 import { makeThumb, makeTile } from "../worker/photos/thumbnail.ts";
+import { mulberry32 } from "./prng.ts";
 
 const OUT = join(import.meta.dirname, "..", "test", "fixtures");
 const IMAGEMAGICK_CONVERT = "/usr/bin/convert"; // not a bare `convert`: PATH may hold a stand-in
-
-/** mulberry32: a small seeded PRNG, so the fixtures are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Smooth value noise in [0, 1): random values on a grid `cell` px apart, bilinearly interpolated. */
 function valueNoise(rand: () => number, width: number, height: number, cell: number): Float32Array {
@@ -43,7 +32,7 @@ function valueNoise(rand: () => number, width: number, height: number, cell: num
 
 /** RGBA pixels of a photo-like scene: sky and ground gradients, textured noise, a sun and "people". */
 function photoPixels(width: number, height: number, seed: number): Uint8Array {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const coarse = valueNoise(rand, width, height, 160);
   const fine = valueNoise(rand, width, height, 12);
   const horizon = Math.round(height * 0.55);

@@ -1,17 +1,6 @@
 // Reproducible fuzz input for the fuzz test: a seeded PRNG, random and mutated WebSocket frames built
 // from valid ones, and random and mutated HTTP requests (paths, tokens, JSON and multipart bodies).
-
-/** mulberry32: a small, fast, seedable PRNG; the same seed gives the same run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../scripts/prng.ts";
 
 const NASTY = [
   "\u0000",
