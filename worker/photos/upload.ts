@@ -12,6 +12,8 @@ const THUMB_MAX_PIXELS = 256 * 256;
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
 
+const tooLarge = () => new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+
 export const blobKey = (roomId: string, sha: string, ext: string) => `rooms/${roomId}/${sha}.${ext}`;
 
 async function sha256(bytes: Uint8Array): Promise<string> {
@@ -33,7 +35,6 @@ async function fileField(form: FormData, name: string, max: number): Promise<Uin
  *  its end before parsing, so a body that stopped arriving (the client's link, or a server shutting down)
  *  is told apart from a malformed one: 503, which clients retry, rather than 400. */
 async function boundedForm(req: Request, max: number): Promise<FormData> {
-  const tooLarge = () => new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
   const interrupted = () => new HttpError(503, "body_interrupted", "the upload stopped before its end; send it again");
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
@@ -68,8 +69,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const claims = await verifyToken(bearer(c), "upload", platform.authSecret);
   if (!claims) throw new HttpError(401, "bad_token", "upload token is invalid or expired");
   if (claims.room !== roomId) throw new HttpError(403, "wrong_room", "this upload token belongs to another room");
-  if (Number(c.req.header("Content-Length") ?? 0) > MAX_BODY)
-    throw new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+  if (Number(c.req.header("Content-Length") ?? 0) > MAX_BODY) throw tooLarge();
 
   const form = await boundedForm(c.req.raw, MAX_BODY);
   const shotField = form.get("shotId");

@@ -60,12 +60,13 @@ export class RoomEngine {
     return row ? row.v : null;
   }
   private id: string | null = null;
-  /** Immutable once the room exists, and read for every photo URL of a listing: read once. */
+  /** Immutable once the room exists, and read for every photo URL of a listing and every upload's
+   *  checks: read once (a room that does not exist yet is read again). */
   get roomId(): string {
     return (this.id ??= this.meta("roomId")) ?? "";
   }
   get exists(): boolean {
-    return this.meta("roomId") !== null;
+    return this.roomId !== "";
   }
   isOwner(userId: string): boolean {
     return this.meta("ownerId") === userId;
@@ -177,11 +178,11 @@ export class RoomEngine {
   }
 
   recordPhoto(input: PhotoInput) {
+    // The check and the write run in one synchronous turn: nothing can land in between.
     const check = this.checkUpload(input.memberId, input.shotId);
     if (!check.ok) return check;
+    if (check.photo) return { ok: true as const, photo: check.photo, created: false };
     return this.host.sql.transaction(() => {
-      const existing = this.roster.photo(check.shotId, input.memberId);
-      if (existing) return { ok: true as const, photo: existing, created: false };
       const photo = this.roster.addPhoto({ ...input, shotId: check.shotId });
       this.shots.onPhoto(check.shotId);
       return { ok: true as const, photo, created: true };
