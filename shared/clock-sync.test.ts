@@ -65,6 +65,16 @@ describe("estimateOffset", () => {
     expect(est.error).toBeLessThanOrEqual(3);
   });
 
+  it("takes intervals a few ms apart (late server stamps) as one, but not a jump, when told to", () => {
+    const early = simulate(8, 0, [1, 2], [1, 2], 5);
+    const late = simulate(8, 0, [1, 2], [1, 2], 6).map((p) => ({ ...p, ts: p.ts - 8 })); // stamps 8 ms late
+    expect(estimateOffset([...early, ...late])!.intersected).toBe(false);
+    const est = estimateOffset([...early, ...late], 1, 50)!;
+    expect(est).toMatchObject({ intersected: true, probes: 16 });
+    expect(Math.abs(est.offset)).toBeLessThanOrEqual(est.error + 1); // the true offset is 0
+    expect(est.error).toBeLessThan(8);
+  });
+
   it("ignores probes whose clock ran backwards and returns null with nothing to go on", () => {
     expect(estimateOffset([])).toBeNull();
     expect(estimateOffset([{ t0: 10, ts: 5, t3: 9 }])).toBeNull();

@@ -11,17 +11,18 @@ export type ClockEstimate = {
   error: number;
   /** Probes used. */
   probes: number;
-  /** False when the intervals did not intersect and the min-round-trip probe was used. */
+  /** False when the intervals did not intersect (a clock jumped) and the min-round-trip probe was used. */
   intersected: boolean;
-  /** How far apart the intervals were when they did not intersect, ms (0 when they did). */
-  gap: number;
 };
 
 /**
  * Estimates the offset from probes. `serverResolution` is the server clock's tick (ms): a stamp ts
  * means the true server time was in [ts, ts + resolution), which widens each interval's top.
+ * `lateStampsMs`: intervals at most this far apart still count as intersecting. A busy server's stamps
+ * can read late (workerd's clock only moves between events), which lowers some intervals' tops, so the
+ * offset is then known to lie in [lo, lo + gap]; further apart, one side's clock jumped.
  */
-export function estimateOffset(probes: readonly Probe[], serverResolution = 1): ClockEstimate | null {
+export function estimateOffset(probes: readonly Probe[], serverResolution = 1, lateStampsMs = 0): ClockEstimate | null {
   let lo = -Infinity;
   let hi = Infinity;
   let best: Probe | null = null;
@@ -34,7 +35,9 @@ export function estimateOffset(probes: readonly Probe[], serverResolution = 1): 
     if (best === null || p.t3 - p.t0 < best.t3 - best.t0) best = p;
   }
   if (best === null) return null;
-  if (lo <= hi) return { offset: (lo + hi) / 2, error: (hi - lo) / 2, probes: n, intersected: true, gap: 0 };
+  if (lo <= hi) return { offset: (lo + hi) / 2, error: (hi - lo) / 2, probes: n, intersected: true };
+  const gap = lo - hi;
+  if (gap <= lateStampsMs) return { offset: lo + gap / 2, error: gap / 2, probes: n, intersected: true };
   // Disjoint intervals mean one side's clock jumped or drifted mid-sync: trust the tightest probe alone.
   const rtt = best.t3 - best.t0;
   return {
@@ -42,7 +45,6 @@ export function estimateOffset(probes: readonly Probe[], serverResolution = 1): 
     error: (rtt + serverResolution) / 2,
     probes: n,
     intersected: false,
-    gap: lo - hi,
   };
 }
 

@@ -87,8 +87,8 @@ const STICKY = new Set<keyof RoomClientEvents>([
 ]);
 const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom]);
 const MAX_PROBES = 64;
-/** Probe intervals this far apart (ms) mean the client clock jumped; closer, the server's stamps were late. */
-const JUMP_MS = 50;
+/** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
+const LATE_STAMPS_MS = 50;
 /** Probes sent on every `shoot` to confirm the clock estimate before the shot. */
 const VERIFY_PROBES = 2;
 /** The `fired` report waits this long after the instant: where clients share a loop (a load generator,
@@ -302,15 +302,11 @@ export class RoomClient {
 
   private finishSync(): void {
     this.syncing = false;
-    let est = estimateOffset(this.probes);
-    if (est && !est.intersected && est.gap > JUMP_MS) {
-      // Old probes contradict new ones by far: the client clock jumped. Keep only the latest round.
+    let est = estimateOffset(this.probes, 1, LATE_STAMPS_MS);
+    if (est && !est.intersected) {
+      // Old probes contradict new ones: the client clock jumped. Keep only the latest round.
       this.probes = [...this.round];
-      est = estimateOffset(this.probes);
-    } else if (est && !est.intersected) {
-      // A few ms apart: a busy server's stamps read late (workerd's clock only moves between events), so
-      // some intervals' tops are too low. Widened by twice the gap they meet, with an error of half of it.
-      est = estimateOffset(this.probes, 1 + 2 * est.gap);
+      est = estimateOffset(this.probes, 1, LATE_STAMPS_MS);
     }
     if (!est) return;
     this.estimate = est;
