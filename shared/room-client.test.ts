@@ -1,7 +1,7 @@
 // The room client over an in-memory socket: no frame is lost to late handlers, clocks with a
 // large skew still fire on the server's instant, and drops reconnect with backoff.
 import { describe, expect, it, vi } from "vitest";
-import { RoomClient, type SocketLike } from "./room-client.ts";
+import { RoomClient, type RoomClientOptions, type SocketLike } from "./room-client.ts";
 import type { ServerMessage } from "./protocol.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
@@ -58,16 +58,17 @@ class FakeSocket implements SocketLike {
   }
 }
 
+/** A client over a fresh FakeSocket per connection (the last one is the live one). */
+function overFakeSockets(o: Partial<RoomClientOptions>) {
+  const sockets: FakeSocket[] = [];
+  const connect = () => (sockets.push(new FakeSocket()), sockets[sockets.length - 1]!);
+  const c = new RoomClient({ url: "ws://x", connect, clientId: "c1", name: "A", ...o });
+  return { c, sockets };
+}
+
 describe("RoomClient", () => {
   it("replays welcome and shoot to handlers set up after they arrived", async () => {
-    const sockets: FakeSocket[] = [];
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => (sockets.push(new FakeSocket()), sockets[0]!),
-      clientId: "c1",
-      name: "A",
-      reconnect: false,
-    });
+    const { c, sockets } = overFakeSockets({ reconnect: false });
     await new Promise((r) => setTimeout(r, 20));
     sockets[0]!.push({ type: "shoot", shotId: "s1", at: Date.now() + 60_000 });
     const seen: string[] = [];
@@ -133,15 +134,8 @@ describe("RoomClient", () => {
   });
 
   it("reconnects after a drop with a jittered backoff and rejoins with the same clientId", async () => {
-    const sockets: FakeSocket[] = [];
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => {
-        sockets.push(new FakeSocket());
-        return sockets[sockets.length - 1]!;
-      },
+    const { c, sockets } = overFakeSockets({
       clientId: "stable-id",
-      name: "A",
       random: () => 0.5,
       reconnect: { baseMs: 10, maxMs: 100 },
     });
@@ -241,18 +235,7 @@ describe("RoomClient", () => {
     });
 
   it("ends a sync round whose pong never comes, fires a waiting shot anyway, and reconnects", async () => {
-    const sockets: FakeSocket[] = [];
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => {
-        sockets.push(new FakeSocket());
-        return sockets[sockets.length - 1]!;
-      },
-      clientId: "c1",
-      name: "A",
-      probeTimeoutMs: 40,
-      reconnect: { baseMs: 10, maxMs: 10 },
-    });
+    const { c, sockets } = overFakeSockets({ probeTimeoutMs: 40, reconnect: { baseMs: 10, maxMs: 10 } });
     await c.once("sync");
     sockets[0]!.answerPings = false;
     const fired = c.once("fire");
