@@ -3,6 +3,7 @@
 import WebSocket from "ws";
 import type { RoomClientOptions, SocketLike } from "../../shared/room-client.ts";
 import type { Api } from "./api.ts";
+import { FrameInbox } from "../frame-inbox.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -39,17 +40,8 @@ export type RawSocket = {
 
 export function openRaw(url: string): RawSocket {
   const ws = new WebSocket(url);
-  const frames: any[] = [];
-  const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
-  ws.on("message", (data, isBinary) => {
-    const m = isBinary ? { binary: true } : JSON.parse(String(data));
-    frames.push(m);
-    for (const w of waiters.slice())
-      if (w.pred(m)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-  });
+  const inbox = new FrameInbox();
+  ws.on("message", (data, isBinary) => inbox.push(isBinary ? { binary: true } : JSON.parse(String(data))));
   ws.on("error", () => {
     // a close event follows
   });
@@ -62,24 +54,12 @@ export function openRaw(url: string): RawSocket {
   );
   return {
     ws,
-    frames,
+    frames: inbox.frames,
     opened,
     closed,
     refused,
     send: (m) => ws.send(typeof m === "string" || m instanceof Uint8Array ? m : JSON.stringify(m)),
-    next(pred, timeoutMs = 5000) {
-      const seen = frames.find(pred);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const w = { pred, resolve };
-        waiters.push(w);
-        setTimeout(() => {
-          if (!waiters.includes(w)) return;
-          waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`timed out; last frames: ${JSON.stringify(frames.slice(-5))}`));
-        }, timeoutMs);
-      });
-    },
+    next: (pred, timeoutMs) => inbox.next(pred, timeoutMs),
   };
 }
 

@@ -1,6 +1,7 @@
 // Helpers for tests inside workerd: HTTP through the Worker, sockets to rooms, generated images.
 import { exports } from "cloudflare:workers";
 import { PhotonImage } from "@cf-wasm/photon";
+import { FrameInbox } from "../frame-inbox.ts";
 
 export const BASE = "http://simulshot.test";
 
@@ -41,39 +42,17 @@ export async function openSocket(roomId: string): Promise<TestSocket> {
   if (!res.webSocket) throw new Error(`no socket: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
   ws.accept();
-  const frames: any[] = [];
-  const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
-  ws.addEventListener("message", (e) => {
-    const m = JSON.parse(e.data as string);
-    frames.push(m);
-    for (const w of waiters.slice()) {
-      if (!w.pred(m)) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
-  });
+  const inbox = new FrameInbox();
+  ws.addEventListener("message", (e) => inbox.push(JSON.parse(e.data as string)));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
   );
   return {
     ws,
-    frames,
+    frames: inbox.frames,
     closed,
     send: (m) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
-    next(pred, timeoutMs = 5000) {
-      const seen = frames.find(pred);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const w = { pred, resolve };
-        waiters.push(w);
-        setTimeout(() => {
-          const i = waiters.indexOf(w);
-          if (i < 0) return;
-          waiters.splice(i, 1);
-          reject(new Error(`timed out; frames: ${JSON.stringify(frames.slice(-5))}`));
-        }, timeoutMs);
-      });
-    },
+    next: (pred, timeoutMs) => inbox.next(pred, timeoutMs),
   };
 }
 
