@@ -194,14 +194,14 @@ export default function (data: SetupData): void {
   if (owner) {
     let quiet = 0;
     later(JOIN_TIMEOUT_MS, shoot);
-    // As an organiser watching the ready count: shoot when everyone is in, or once the count has been
-    // still for QUIET_MS while connected (a screen that lost the room waits until it is back).
+    // As an organiser watching the ready count: shoot when everyone is in and synced, or once the count
+    // has been still for QUIET_MS while connected (a screen that lost the room waits until it is back).
     const settle = () => {
       clearTimeout(quiet);
       quiet = later(QUIET_MS, () => (client.connected ? shoot() : undefined));
     };
-    client.on("members", ({ count }) => {
-      if (count >= CLIENTS) return shoot();
+    client.on("members", ({ ready }) => {
+      if (ready >= CLIENTS) return shoot();
       if (DROP + RECONNECT > 0) settle();
     });
     client.on("status", (s) => void (s.connected && DROP + RECONNECT > 0 && settle()));

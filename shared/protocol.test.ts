@@ -1,6 +1,6 @@
 // The hand-written guards accept exactly the documented frames and nothing else.
 import { describe, expect, it } from "vitest";
-import { asFired, asJoin, asPing, asServerMessage, isClientType, parseFrame } from "./protocol.ts";
+import { asFired, asJoin, asPing, asReady, asServerMessage, isClientType, parseFrame } from "./protocol.ts";
 
 describe("parseFrame", () => {
   it("accepts JSON objects and refuses everything else", () => {
@@ -45,8 +45,14 @@ describe("client guards", () => {
     expect(asFired({ ...ok, firedAt: Infinity })).toBeNull();
     expect(asFired({ ...ok, shotId: "a/b" })).toBeNull();
   });
-  it("only the three client types are known", () => {
-    expect(["join", "ping", "fired"].every(isClientType)).toBe(true);
+  it("ready needs a finite, non-negative error bound", () => {
+    expect(asReady({ type: "ready", error: 1.5 })).toEqual({ type: "ready", error: 1.5 });
+    expect(asReady({ type: "ready", error: -1 })).toBeNull();
+    expect(asReady({ type: "ready", error: "1" })).toBeNull();
+    expect(asReady({ type: "ready" })).toBeNull();
+  });
+  it("only the four client types are known", () => {
+    expect(["join", "ping", "fired", "ready"].every(isClientType)).toBe(true);
     expect(isClientType("shoot")).toBe(false);
     expect(isClientType(undefined)).toBe(false);
   });
@@ -57,6 +63,8 @@ describe("server guard", () => {
     expect(asServerMessage({ type: "shoot", shotId: "s", at: 5 })).not.toBeNull();
     expect(asServerMessage({ type: "pong", id: 1, t0: 1, ts: 2 })).not.toBeNull();
     expect(asServerMessage({ type: "shoot", shotId: "s" })).toBeNull();
+    expect(asServerMessage({ type: "members", count: 2, ready: 1 })).not.toBeNull();
+    expect(asServerMessage({ type: "members", count: 2 })).toBeNull();
     expect(asServerMessage({ type: "welcome", memberId: "m" })).toBeNull();
     expect(asServerMessage({ type: "nope" })).toBeNull();
   });

@@ -63,7 +63,9 @@ export type FiredMessage = {
   /** True when the shoot arrived after `at`, so the client fired as soon as it could. */
   late?: boolean;
 };
-export type ClientMessage = JoinMessage | PingMessage | FiredMessage;
+/** Sent once per connection after the client's first clock sync: it is ready to fire, within ±`error` ms. */
+export type ReadyMessage = { type: "ready"; error: number };
+export type ClientMessage = JoinMessage | PingMessage | FiredMessage | ReadyMessage;
 
 // ---- server → client ----
 export type ShotView = {
@@ -81,6 +83,8 @@ export type RoomView = {
   title: string;
   state: "waiting" | "shooting";
   members: number;
+  /** Members whose clock is synced (they sent `ready` on their current connection). */
+  ready: number;
   photos: number;
   shot?: ShotView;
 };
@@ -93,7 +97,8 @@ export type WelcomeMessage = {
   room: RoomView;
 };
 export type PongMessage = { type: "pong"; id: number; t0: number; ts: number };
-export type MembersMessage = { type: "members"; count: number };
+/** Guests connected, and how many of them have synced their clock (the organiser shoots when all have). */
+export type MembersMessage = { type: "members"; count: number; ready: number };
 export type ShootMessage = { type: "shoot"; shotId: string; at: number };
 /** Sent to a member who joined after `at`: it cannot take part in this shot. */
 export type MissedMessage = { type: "missed"; shotId: string; at: number };
@@ -184,7 +189,12 @@ export function asFired(m: Obj): FiredMessage | null {
   };
 }
 
-const CLIENT_TYPES = new Set(["join", "ping", "fired"]);
+export function asReady(m: Obj): ReadyMessage | null {
+  if (m.type !== "ready" || !isFiniteNum(m.error) || m.error < 0) return null;
+  return { type: "ready", error: m.error };
+}
+
+const CLIENT_TYPES = new Set(["join", "ping", "fired", "ready"]);
 export const isClientType = (t: unknown): t is ClientMessage["type"] => typeof t === "string" && CLIENT_TYPES.has(t);
 
 /** Validates a server frame on the client side (a client must not trust what it cannot parse). */
@@ -197,7 +207,7 @@ export function asServerMessage(m: Obj): ServerMessage | null {
     case "pong":
       return isFiniteNum(m.id) && isFiniteNum(m.t0) && isFiniteNum(m.ts) ? (m as ServerMessage) : null;
     case "members":
-      return isFiniteNum(m.count) ? (m as ServerMessage) : null;
+      return isFiniteNum(m.count) && isFiniteNum(m.ready) ? (m as ServerMessage) : null;
     case "shoot":
     case "missed":
       return typeof m.shotId === "string" && isFiniteNum(m.at) ? (m as ServerMessage) : null;

@@ -42,7 +42,7 @@ class FakeSocket implements SocketLike {
             v: 1,
             memberId: "m1",
             uploadToken: "t",
-            room: { roomId: "r", title: "", state: "waiting", members: 1, photos: 0 },
+            room: { roomId: "r", title: "", state: "waiting", members: 1, ready: 0, photos: 0 },
           }),
         1,
       );
@@ -144,6 +144,21 @@ describe("RoomClient", () => {
     await c.once("status", (s) => s.connected && sockets.length === 2);
     const joins = sockets.flatMap((s) => s.sent.filter((m) => m.type === "join"));
     expect(joins.map((j) => j.clientId)).toEqual(["stable-id", "stable-id"]);
+    c.close();
+  });
+
+  it("tells the room it is ready after its first sync on each connection, once", async () => {
+    const { c, sockets } = overFakeSockets({ reconnect: { baseMs: 10, maxMs: 100 }, resyncMs: 30 });
+    const first = await c.once("sync");
+    await c.once("sync"); // a resync round on the same connection sends nothing more
+    const ready = (s: FakeSocket) => s.sent.filter((m) => m.type === "ready");
+    expect(ready(sockets[0]!)).toEqual([{ type: "ready", error: first.error }]);
+    // Its `ready` comes after the round's pings, i.e. once the clock really is synced.
+    const sent = sockets[0]!.sent.map((m) => m.type);
+    expect(sent.indexOf("ready")).toBe(sent.lastIndexOf("ping", sent.indexOf("ready")) + 1);
+    c.drop();
+    await c.once("status", (s) => s.connected && sockets.length === 2);
+    await vi.waitFor(() => expect(ready(sockets[1]!)).toHaveLength(1));
     c.close();
   });
 

@@ -126,6 +126,8 @@ export class RoomClient {
   private round: Probe[] = [];
   private pingId = 0;
   private syncing = false;
+  /** Whether this connection told the room its clock is synced (`ready`). */
+  private readySent = false;
   private syncTimer: unknown = null;
   private reconnectTimer: unknown = null;
   private readonly shots = new Map<string, Scheduled>();
@@ -244,9 +246,10 @@ export class RoomClient {
       case "welcome":
         this.memberId = msg.memberId;
         this.uploadToken = msg.uploadToken;
+        this.readySent = false;
         this.attempt = 0;
         this.emit("welcome", msg);
-        this.emit("members", { type: "members", count: msg.room.members });
+        this.emit("members", { type: "members", count: msg.room.members, ready: msg.room.ready });
         this.emit("status", { connected: true, attempt: 0 });
         for (const m of this.unsent.splice(0)) this.send(m);
         return this.startSync(this.o.syncProbes ?? 16);
@@ -310,6 +313,9 @@ export class RoomClient {
     }
     if (!est) return;
     this.estimate = est;
+    // Once per connection: the room counts ready members, so the organiser shoots when all are synced
+    // (and the room is not still answering a thousand sync rounds when the shoot must go out).
+    if (!this.readySent && this.memberId !== null) this.readySent = this.send({ type: "ready", error: est.error });
     this.emit("sync", est);
     const resync = this.o.resyncMs ?? 0;
     if (resync > 0 && this.socket) this.syncTimer = this.timers.setTimeout(() => this.startSync(8), resync);

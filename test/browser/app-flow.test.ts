@@ -91,6 +91,7 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         for (const s of cameraSizes) expect(s).toMatch(/^\d+x\d+$/);
         await waitForText(guests[0]!, "members", new RegExp(`${GUESTS} here`));
         await waitForText(org, "ready-count", new RegExp(`^${GUESTS}$`));
+        await waitForText(org, "joined-count", new RegExp(`^${GUESTS}$`));
         for (const [i, g] of guests.entries()) await screenshot(g, `02-guest-${i + 1}-ready`);
         await screenshot(org, "03-organiser-5-ready");
 

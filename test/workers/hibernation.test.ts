@@ -27,9 +27,12 @@ describe("a room that hibernates between join and shoot", () => {
     const { userId, roomId, stub } = await owner();
     const a = await join(roomId, "hib-a");
     const b = await join(roomId, "hib-b");
-    await join(roomId, "hib-screen", "viewer");
+    const screen = await join(roomId, "hib-screen", "viewer");
+    b.send({ type: "ready", error: 1 });
+    await screen.next((m) => m.type === "members" && m.ready === 1);
     const shot = await afterWakeUp(stub, async (room, sockets) => {
-      expect(room.info()).toMatchObject({ members: 2, photos: 0 });
+      // b said ready before the wake-up: the attachment kept it.
+      expect(room.info()).toMatchObject({ members: 2, ready: 1, photos: 0 });
       const mine = sockets.find(
         (ws) => (ws.deserializeAttachment() as { memberId: string }).memberId === a.welcome.memberId,
       )!;

@@ -63,6 +63,26 @@ describe("a room", () => {
     expect((await call(`/api/rooms/${roomId}`)).body.members).toBe(1); // a's second tab is still open
   });
 
+  it("counts guests whose clock is synced as ready, per connection, and refuses ready before join", async () => {
+    const roomId = await createRoom(await login());
+    const viewer = await join(roomId, "ready-screen", "viewer");
+    const a = await join(roomId, "ready-a");
+    const b = await join(roomId, "ready-b");
+    await viewer.next((m) => m.type === "members" && m.count === 2 && m.ready === 0);
+    a.send({ type: "ready", error: 0.8 });
+    a.send({ type: "ready", error: 0.5 }); // a second one on the same connection counts once
+    viewer.send({ type: "ready", error: 1 }); // viewers are not counted
+    await viewer.next((m) => m.type === "members" && m.count === 2 && m.ready === 1);
+    expect((await call(`/api/rooms/${roomId}`)).body).toMatchObject({ members: 2, ready: 1 });
+    b.send({ type: "ready", error: -1 });
+    expect(await b.next((m) => m.type === "error")).toMatchObject({ code: "bad_message" });
+    a.ws.close(1000, "bye");
+    await viewer.next((m) => m.type === "members" && m.count === 1 && m.ready === 0);
+    const stranger = await openSocket(roomId);
+    stranger.send({ type: "ready", error: 1 });
+    expect(await stranger.next((m) => m.type === "error")).toMatchObject({ code: "not_joined" });
+  });
+
   it("keeps its members, shots and photos in a fresh object instance", async () => {
     const token = await login();
     const roomId = await createRoom(token);

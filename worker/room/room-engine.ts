@@ -9,6 +9,7 @@ import {
   asFired,
   asJoin,
   asPing,
+  asReady,
   isClientType,
   parseFrame,
   type ErrorCode as ErrorCodeT,
@@ -90,6 +91,7 @@ export class RoomEngine {
       title: this.meta("title") ?? "",
       state: shot && shot.state === "pending" ? "shooting" : "waiting",
       members: this.roster.guestCount(),
+      ready: this.roster.readyCount(),
       photos: this.roster.photoCount(),
       ...(shot ? { shot } : {}),
     };
@@ -137,6 +139,11 @@ export class RoomEngine {
         if (!this.shots.recordFired(fired, who.memberId))
           return this.error(conn, ErrorCode.NoSuchShot, "no such shot for this member");
         return;
+      }
+      case "ready": {
+        if (!asReady(msg)) return this.error(conn, ErrorCode.BadMessage, "ready needs a non-negative error");
+        if (!conn.attachment()) return this.error(conn, ErrorCode.NotJoined, "join first");
+        return this.roster.markReady(conn);
       }
     }
   }

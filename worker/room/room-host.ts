@@ -13,7 +13,8 @@ export interface Sql {
 }
 
 /** Per-socket identity, kept with the socket so it survives hibernation. */
-export type Attachment = { memberId: string; role: "guest" | "viewer"; name: string };
+/** A socket's identity, kept with the socket so it survives hibernation; `ready` once its clock synced. */
+export type Attachment = { memberId: string; role: "guest" | "viewer"; name: string; ready?: true };
 
 export interface Conn {
   send(frame: string): void;

@@ -39,8 +39,11 @@ export class Roster {
   private dirtyPhotos: string | null = null;
   private flushPending = false;
   private lastMembers = -1;
+  private lastReady = -1;
   private online: Map<string, number> | null = null;
-  private readonly counted = new WeakMap<Conn, string>();
+  /** Open guest sockets per member that reported `ready`; a subset of `online`, rebuilt with it. */
+  private readyOnline = new Map<string, number>();
+  private readonly counted = new WeakMap<Conn, { memberId: string; ready: boolean }>();
 
   constructor(
     private readonly host: RoomHost,
@@ -83,11 +86,29 @@ export class Roster {
     return this.onlineMap().size;
   }
 
+  /** Connected guests with at least one socket whose clock is synced. */
+  readyCount(): number {
+    this.onlineMap();
+    return this.readyOnline.size;
+  }
+
+  /** Notes that a joined socket's clock is synced; the attachment keeps it across hibernation. */
+  markReady(conn: Conn): void {
+    const a = conn.attachment();
+    if (!a || a.ready) return;
+    conn.attach({ ...a, ready: true });
+    const c = this.counted.get(conn);
+    if (!c) return;
+    c.ready = true;
+    bump(this.readyOnline, c.memberId, 1);
+    this.membersChanged();
+  }
+
   /** Gives a socket its identity and counts it, so a join costs O(1) rather than a scan of all sockets. */
   attach(conn: Conn, a: Attachment): void {
     this.uncount(conn);
     conn.attach(a);
-    if (a.role === "guest") this.count(conn, a.memberId);
+    if (a.role === "guest") this.count(conn, a);
     this.membersChanged();
   }
 
@@ -100,28 +121,28 @@ export class Roster {
   private onlineMap(): Map<string, number> {
     if (!this.online) {
       this.online = new Map();
+      this.readyOnline = new Map();
       for (const c of this.host.connections()) {
         const a = c.attachment();
-        if (a?.role === "guest") this.count(c, a.memberId);
+        if (a?.role === "guest") this.count(c, a);
       }
     }
     return this.online;
   }
 
-  private count(conn: Conn, memberId: string): void {
-    const m = this.onlineMap();
-    m.set(memberId, (m.get(memberId) ?? 0) + 1);
-    this.counted.set(conn, memberId);
+  private count(conn: Conn, a: Attachment): void {
+    bump(this.onlineMap(), a.memberId, 1);
+    if (a.ready) bump(this.readyOnline, a.memberId, 1);
+    this.counted.set(conn, { memberId: a.memberId, ready: a.ready === true });
   }
 
   private uncount(conn: Conn): boolean {
     const m = this.onlineMap();
-    const memberId = this.counted.get(conn);
-    if (memberId === undefined) return false;
+    const c = this.counted.get(conn);
+    if (c === undefined) return false;
     this.counted.delete(conn);
-    const n = (m.get(memberId) ?? 1) - 1;
-    if (n > 0) m.set(memberId, n);
-    else m.delete(memberId);
+    bump(m, c.memberId, -1);
+    if (c.ready) bump(this.readyOnline, c.memberId, -1);
     return true;
   }
 
@@ -172,9 +193,11 @@ export class Roster {
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
       const count = this.guestCount();
-      if (count !== this.lastMembers) {
+      const ready = this.readyCount();
+      if (count !== this.lastMembers || ready !== this.lastReady) {
         this.lastMembers = count;
-        this.broadcast({ type: "members", count });
+        this.lastReady = ready;
+        this.broadcast({ type: "members", count, ready });
       }
     }
     if (this.dirtyPhotos !== null) {
@@ -294,4 +317,11 @@ export class Roster {
       ...(r.fired_at !== null ? { firedAt: r.fired_at } : {}),
     };
   }
+}
+
+/** Adds `by` to a per-member count, dropping the member at zero. */
+function bump(m: Map<string, number>, memberId: string, by: number): void {
+  const n = (m.get(memberId) ?? 0) + by;
+  if (n > 0) m.set(memberId, n);
+  else m.delete(memberId);
 }

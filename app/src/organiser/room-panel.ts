@@ -1,5 +1,5 @@
-// The organiser's room: the QR code and link to share, the live "N ready" count (joined as a viewer,
-// so it is not counted), the Shoot/Retake button, then the mosaic, the gallery, the ZIP and the sync report.
+// The organiser's room: the QR code and link to share, the live "M ready of N joined" count (guests whose
+// clock is synced; the organiser joins as a viewer, so it is not counted), the Shoot/Retake button, then the mosaic, the gallery, the ZIP and the sync report.
 import type { PhotoView, RoomView, ShotReport } from "../../../shared/protocol.ts";
 import { ApiFailure, api, session, type Login } from "../api.ts";
 import { showCountdown } from "../countdown.ts";
@@ -19,6 +19,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login): void
   const title = h("h1", {}, "Room");
   const status = h("span", { class: "status", "data-testid": "status" }, "connecting…");
   const ready = h("strong", { "data-testid": "ready-count" }, "0");
+  const joined = h("span", { "data-testid": "joined-count" }, "0");
   const shoot = h("button", { class: "shoot", disabled: true }, "Shoot");
   const hint = h("p", { class: "muted" }, "Waiting for guests to open the link.");
   const count = h("div", { class: "countdown", hidden: true, "aria-live": "assertive" });
@@ -57,7 +58,15 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login): void
       h("p", {}, h("a", { href: joinUrl, target: "_blank", "data-testid": "join-url" }, joinUrl)),
       copy,
     ),
-    h("section", { class: "card" }, h("p", { class: "ready" }, ready, " ready"), status, shoot, hint, error),
+    h(
+      "section",
+      { class: "card" },
+      h("p", { class: "ready" }, ready, " ready of ", joined, " joined"),
+      status,
+      shoot,
+      hint,
+      error,
+    ),
     count,
     shotSection,
   );
@@ -161,7 +170,8 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login): void
   client.on("status", (s) => setText(status, describeStatus(s)));
   client.on("members", (m) => {
     members = m.count;
-    setText(ready, String(m.count));
+    setText(ready, String(m.ready));
+    setText(joined, String(m.count));
     updateButton();
   });
   client.on("welcome", (w) => {
