@@ -13,6 +13,7 @@ export type PhotoInput = {
   shotId?: string;
   key: string;
   thumbKey: string | null;
+  /** Where the mosaic builder finds the tile if its add() is lost: the thumb's key, or a raw `.rgba` tile's. */
   tileKey: string | null;
   type: string;
   bytes: number;
@@ -20,7 +21,8 @@ export type PhotoInput = {
   height: number;
 };
 
-/** A photo's mosaic tile as the room indexes it: raw RGBA under `tileKey`, recorded at `at` (server ms). */
+/** A photo's mosaic tile as the room indexes it: its source under `tileKey` (raw 64 px RGBA if the key ends in
+ *  `.rgba`, else the thumb it is cut from), recorded at `at` (server ms). */
 export type TileRecord = { photoId: string; tileKey: string | null; at: number };
 
 /** Reads of image bytes served for a room, added to its running totals. */

@@ -93,11 +93,11 @@ export function upload(roomId: string, uploadToken: string, files: Record<string
   return call(`/api/rooms/${roomId}/photos`, { method: "POST", headers: auth(uploadToken), body: uploadForm(files) });
 }
 
-/** A solid 64×64 JPEG tile. */
-export const solidTile = (rgb: [number, number, number]) => {
-  const px = new Uint8Array(64 * 64 * 4);
-  for (let i = 0; i < 64 * 64; i++) px.set([...rgb, 255], i * 4);
-  const img = new PhotonImage(px, 64, 64);
+/** A JPEG of one colour (a 64 px tile by default). */
+export const solidJpeg = (rgb: [number, number, number], w = 64, h = 64) => {
+  const px = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) px.set([...rgb, 255], i * 4);
+  const img = new PhotonImage(px, w, h);
   try {
     return img.get_bytes_jpeg(95);
   } finally {

@@ -13,7 +13,7 @@ import {
   login,
   near,
   roomWithShot,
-  solidTile,
+  solidJpeg,
   upload,
 } from "./helpers.ts";
 
@@ -51,7 +51,7 @@ describe("the group mosaic", () => {
   it("grows with each upload, each version under its own immutable URL", async () => {
     const { roomId, shotId, members } = await roomWithShot(3, "grow");
     for (const [i, rgb] of [RED, BLUE].entries())
-      await upload(roomId, members[i]!.welcome.uploadToken, { photo: jpeg(32, 32), tile: solidTile(rgb) });
+      await upload(roomId, members[i]!.welcome.uploadToken, { photo: jpeg(32, 32), tile: solidJpeg(rgb) });
     const two = await mosaicWith(roomId, shotId, 2);
     expect(two.location).toMatch(new RegExp(`^/api/rooms/${roomId}/mosaics/${shotId}-p0-\\d+\\.jpg$`));
     expect([two.image.width, two.image.height]).toEqual([128, 64]);
@@ -60,7 +60,7 @@ describe("the group mosaic", () => {
     const etag = two.file.headers.get("ETag")!;
     expect((await fetchRaw(two.location, { headers: { "If-None-Match": etag } })).status).toBe(304);
 
-    await upload(roomId, members[2]!.welcome.uploadToken, { photo: jpeg(32, 32), tile: solidTile(GREEN) });
+    await upload(roomId, members[2]!.welcome.uploadToken, { photo: jpeg(32, 32), tile: solidJpeg(GREEN) });
     const three = await mosaicWith(roomId, shotId, 3);
     expect(three.location).not.toBe(two.location);
     expect([three.image.width, three.image.height]).toEqual([128, 128]);
@@ -75,7 +75,7 @@ describe("the group mosaic", () => {
     const ups = [];
     for (const [i, rgb] of [RED, GREEN, BLUE].entries())
       ups.push(
-        await upload(roomId, members[i]!.welcome.uploadToken, { photo: jpeg(32, 32, rgb), tile: solidTile(rgb) }),
+        await upload(roomId, members[i]!.welcome.uploadToken, { photo: jpeg(32, 32, rgb), tile: solidJpeg(rgb) }),
       );
     const before = await mosaicWith(roomId, shotId, 3);
     const green = ups[1]!.body;
@@ -118,6 +118,27 @@ describe("the group mosaic", () => {
     expect(near(slots(m.image, 1)[0]!, BLUE)).toBe(true);
     const stats = await call(`/api/rooms/${roomId}/stats`, { headers: auth(token) });
     expect(stats.body.r2Reads).toBeGreaterThanOrEqual(1);
+  });
+
+  it("cuts a lost tile from the photo's thumb when no tile was stored", async () => {
+    const { roomId, shotId, members } = await roomWithShot(1, "lostthumb");
+    const thumbKey = `rooms/${roomId}/${"ef".repeat(32)}.jpg`;
+    await env.PHOTOS.put(thumbKey, solidJpeg(BLUE, 160, 120));
+    const room = env.ROOMS.get(env.ROOMS.idFromName(roomId)) as unknown as RoomApi;
+    const rec = await room.recordPhoto({
+      memberId: members[0]!.welcome.memberId,
+      shotId,
+      key: `rooms/${roomId}/${"12".repeat(32)}.jpg`,
+      thumbKey,
+      tileKey: thumbKey,
+      type: "image/jpeg",
+      bytes: 1,
+      width: 1,
+      height: 1,
+    });
+    expect(rec.ok).toBe(true);
+    const m = await mosaicWith(roomId, shotId, 1);
+    expect(near(slots(m.image, 1)[0]!, BLUE)).toBe(true);
   });
 
   it("answers a blank mosaic for a shot without photos, 404 for unknown shots, rooms and pages, 400 for a bad page", async () => {

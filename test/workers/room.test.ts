@@ -132,6 +132,23 @@ describe("a room", () => {
     expect((await call(`/api/rooms/${roomId}/photos`)).body.photos).toHaveLength(1);
   });
 
+  it("stores a photo with its thumb and tile as two objects: the tile is cut from the thumb if needed", async () => {
+    const token = await login();
+    const roomId = await createRoom(token);
+    const a = await join(roomId, "objects-a");
+    await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
+    const up = await upload(roomId, a.welcome.uploadToken, {
+      photo: jpeg(400, 300),
+      thumb: jpeg(200, 150),
+      tile: jpeg(64, 64),
+    });
+    expect(up.status).toBe(201);
+    const keys = (await env.PHOTOS.list({ prefix: `rooms/${roomId}/` })).objects.map((o) => o.key);
+    expect(keys.map((k) => k.slice(k.lastIndexOf("/") + 1)).sort()).toEqual(
+      [up.body.url, up.body.thumbUrl].map((u: string) => u.slice(u.lastIndexOf("/") + 1)).sort(),
+    );
+  });
+
   it("answers 404 for unknown rooms over HTTP and WebSocket", async () => {
     expect(await call("/api/rooms/AAAAAAAAAAAAAAAAAAAAAA")).toMatchObject({
       status: 404,

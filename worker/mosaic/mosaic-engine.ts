@@ -4,7 +4,7 @@
 import { fail } from "../http-error.ts";
 import type { MosaicPage, Result, TileRecord } from "../platform.ts";
 import { MOSAIC_PAGE_TILES, blankCanvas, encodeCanvas, mosaicGrid, pasteTile } from "../photos/mosaic.ts";
-import { TILE_SIZE } from "../photos/thumbnail.ts";
+import { TILE_SIZE, makeTile } from "../photos/thumbnail.ts";
 import { mosaicKey, type MosaicDeps, type MosaicHost, type MosaicRef } from "./mosaic-host.ts";
 import { MosaicStore } from "./mosaic-store.ts";
 
@@ -192,8 +192,10 @@ export class MosaicEngine {
         tiles.slice(i, i + 8).map(async (t) => {
           const obj = await this.deps.blobs.get(t.tileKey!);
           if (!obj) return null;
-          const rgba = new Uint8Array(await new Response(obj.body).arrayBuffer());
-          return rgba.byteLength === TILE_BYTES ? { photoId: t.photoId, rgba } : null;
+          const bytes = new Uint8Array(await new Response(obj.body).arrayBuffer());
+          // A tile's source is raw 64×64 RGBA (.rgba), or the photo's thumb, which it is cut from.
+          const rgba = t.tileKey!.endsWith(".rgba") ? bytes : tileOf(bytes);
+          return rgba?.byteLength === TILE_BYTES ? { photoId: t.photoId, rgba } : null;
         }),
       );
       for (const b of batch) if (b) out.push(b);
@@ -216,4 +218,10 @@ export class MosaicEngine {
     this.store.setMeta("alarmAt", at);
     this.host.setAlarm(at);
   }
+}
+
+/** The tile cut from a thumb (a small image: decoding it stays within the server's pixel budget). */
+function tileOf(thumb: Uint8Array): Uint8Array | null {
+  const t = makeTile(thumb, TILE_SIZE);
+  return t.ok ? t.rgba : null;
 }

@@ -7,7 +7,7 @@ import { MOSAIC_PAGE_TILES, composeMosaic, mosaicGrid, pasteTile } from "./mosai
 
 type Rgb = [number, number, number];
 
-function solidTile(colour: Rgb, size = 64): Uint8Array {
+function solidJpeg(colour: Rgb, size = 64): Uint8Array {
   const tile = new Uint8Array(size * size * 4);
   for (let i = 0; i < size * size; i++) tile.set([...colour, 255], i * 4);
   return tile;
@@ -77,7 +77,7 @@ describe("composeMosaic", () => {
   it("puts each tile's colour at its slot and the background in empty slots", () => {
     const background: Rgb = [90, 90, 90];
     // 5 tiles and one null slot: 6 entries in a 3x2 grid.
-    const tiles = [solidTile(colours[0]!), solidTile(colours[1]!), null, ...colours.slice(2).map((c) => solidTile(c))];
+    const tiles = [solidJpeg(colours[0]!), solidJpeg(colours[1]!), null, ...colours.slice(2).map((c) => solidJpeg(c))];
     const jpeg = composeMosaic(tiles, { background });
     expect(sniffImage(jpeg)).toEqual({ type: "image/jpeg", width: 192, height: 128 });
     const { width, height, rgb } = decode(jpeg);
@@ -89,7 +89,7 @@ describe("composeMosaic", () => {
 
   it("fills the trailing slots of the last row with the background", () => {
     const jpeg = composeMosaic(
-      colours.map((c) => solidTile(c)),
+      colours.map((c) => solidJpeg(c)),
       { background: [0, 0, 0] },
     );
     const { width, height, rgb } = decode(jpeg);
@@ -99,7 +99,7 @@ describe("composeMosaic", () => {
   });
 
   it("honours another tile size", () => {
-    const jpeg = composeMosaic([solidTile(colours[0]!, 16), solidTile(colours[2]!, 16)], { tileSize: 16 });
+    const jpeg = composeMosaic([solidJpeg(colours[0]!, 16), solidJpeg(colours[2]!, 16)], { tileSize: 16 });
     expect(sniffImage(jpeg)).toMatchObject({ width: 32, height: 16 });
     expectClose(decode(jpeg).rgb(24, 8), colours[2]!);
   });
@@ -111,7 +111,7 @@ describe("composeMosaic", () => {
   });
 
   it("composes a full page of 1024 tiles into a 2048x2048 JPEG", () => {
-    const tiles = Array.from({ length: MOSAIC_PAGE_TILES }, (_, i) => solidTile([i % 256, (i * 7) % 256, 128]));
+    const tiles = Array.from({ length: MOSAIC_PAGE_TILES }, (_, i) => solidJpeg([i % 256, (i * 7) % 256, 128]));
     expect(sniffImage(composeMosaic(tiles))).toMatchObject({ width: 2048, height: 2048 });
   });
 
