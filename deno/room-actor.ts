@@ -2,7 +2,7 @@
 // sockets and a durable alarm. Serialised like a Durable Object: the engine's handlers are synchronous
 // and JS runs one at a time, so every event runs to its end; the only await is in join, as on Workers.
 import { CloseCode } from "../shared/protocol.ts";
-import type { AccessCounts, PhotoInput, RoomApi } from "../worker/platform.ts";
+import type { AccessCounts, PhotoInput, PhotoQuery, RoomApi } from "../worker/platform.ts";
 import { engineConfig, type RoomEnv } from "../worker/room/room-config.ts";
 import { RoomEngine } from "../worker/room/room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade } from "../worker/room/room-entry.ts";
@@ -83,7 +83,7 @@ export class RoomActor implements RoomApi {
   async recordPhoto(input: PhotoInput) {
     return this.use().recordPhoto(input);
   }
-  async listPhotos(q: { shotId?: string; cursor?: string; limit: number }) {
+  async listPhotos(q: PhotoQuery) {
     return this.use().listPhotos(q);
   }
   async removePhoto(userId: string, photoId: string) {

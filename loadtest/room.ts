@@ -178,7 +178,14 @@ export default function (data: SetupData): void {
     stage("open");
   }
   let welcomed = false;
-  client.on("welcome", () => void (welcomed || ((welcomed = true), count.joined.add(1), stage("welcome"))));
+  let memberId = "";
+  client.on("welcome", (w) => {
+    memberId = w.memberId; // the same membership on every connection of this clientId
+    if (welcomed) return;
+    welcomed = true;
+    count.joined.add(1);
+    stage("welcome");
+  });
   client.on("sync", () => {
     if (ready) return;
     ready = real();
@@ -270,36 +277,36 @@ export default function (data: SetupData): void {
       .catch(failed);
   }
 
-  let listing = false;
+  let listed = false;
   function list() {
-    if (listing || over) return;
-    listing = true;
+    if (listed || over) return;
+    listed = true;
     const t0 = real();
-    const photos: PhotoView[] = [];
-    const page = (cursor: string): Promise<void> =>
-      retrying(() =>
-        request("GET", `/api/rooms/${data.roomId}/photos?shot=${shotId}&limit=200${cursor && `&cursor=${cursor}`}`),
-      ).then((r) => {
-        if (r.status !== 200) return failed(`list: ${why(r)}`);
-        const p = r.json() as PhotoPage;
-        photos.push(...p.photos);
-        // Pages until its own photo shows up (a missing one is lost): every client reading every
-        // page would cost the room N² rows.
-        const found = p.photos.some((x) => x.photoId === mine?.photoId);
-        return p.next && !found ? page(p.next) : download(photos, t0);
-      });
-    page("").catch(failed);
+    const shotPhotos = `/api/rooms/${data.roomId}/photos?shot=${shotId}`;
+    const get = (q: string) =>
+      retrying(() => request("GET", shotPhotos + q)).then((r) =>
+        r.status === 200 ? (r.json() as PhotoPage).photos : Promise.reject(new Error(`list: ${why(r)}`)),
+      );
+    // Its own photo in the room's listing, by member (one row: a missing one is lost), then the first
+    // page, which the app's gallery shows: every client reading the whole listing would cost the room N² rows.
+    get(`&member=${memberId}`)
+      .then((own) => {
+        const photo = own.find((x) => x.photoId === mine?.photoId) ?? null;
+        if (!photo) count.lost.add(1);
+        if (DOWNLOAD === "none") return download(photo, [], t0);
+        return get(`&limit=${PER_CLIENT}`).then((page) =>
+          download(photo, page.filter((x) => x.photoId !== photo?.photoId).slice(0, PER_CLIENT - (photo ? 1 : 0)), t0),
+        );
+      })
+      .catch(failed);
   }
 
-  function download(photos: PhotoView[], t0: number): Promise<void> {
-    const at = photos.findIndex((p) => p.photoId === mine?.photoId);
-    if (at < 0) count.lost.add(1);
+  function download(own: PhotoView | null, others: PhotoView[], t0: number): Promise<void> {
     const files: Array<{ url: string; check?: Uint8Array }> = [];
-    for (let k = 0; DOWNLOAD !== "none" && k < Math.min(PER_CLIENT, photos.length); k++) {
-      const p = photos[(Math.max(at, 0) + k) % photos.length]!;
-      const own = k === 0 && at >= 0;
-      if (DOWNLOAD === "all") files.push({ url: p.url, check: own ? mine!.photo : undefined });
-      if (p.thumbUrl) files.push({ url: p.thumbUrl, check: own ? mine!.thumb : undefined });
+    for (const p of own ? [own, ...others] : others) {
+      const check = p === own ? mine! : undefined;
+      if (DOWNLOAD === "all") files.push({ url: p.url, check: check?.photo });
+      if (p.thumbUrl) files.push({ url: p.thumbUrl, check: check?.thumb });
     }
     const next = (i: number): Promise<void> => {
       if (i === files.length) {

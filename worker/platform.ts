@@ -8,6 +8,9 @@ export type { ShotReport };
 export type Ok<T = object> = { ok: true } & T;
 export type Result<T = object> = Ok<T> | Failure;
 
+/** A page of a room's photos in upload order, of one shot and/or one member; `cursor` is the previous page's `next`. */
+export type PhotoQuery = { shotId?: string; memberId?: string; cursor?: string; limit: number };
+
 export type PhotoInput = {
   memberId: string;
   shotId?: string;
@@ -39,7 +42,7 @@ export interface RoomApi {
     shotId: string | undefined,
   ): Promise<Result<{ shotId: string; photo?: PhotoPage["photos"][number] }>>;
   recordPhoto(input: PhotoInput): Promise<Result<{ photo: PhotoPage["photos"][number]; created: boolean }>>;
-  listPhotos(q: { shotId?: string; cursor?: string; limit: number }): Promise<Result<PhotoPage>>;
+  listPhotos(q: PhotoQuery): Promise<Result<PhotoPage>>;
   /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */
   removePhoto(userId: string, photoId: string): Promise<Result<{ keys: string[]; shotId: string }>>;
   shotReport(userId: string, shotId: string): Promise<Result<{ report: ShotReport }>>;

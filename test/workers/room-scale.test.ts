@@ -60,7 +60,7 @@ describe("member counts", () => {
     expect(list.body.photos[0].thumbUrl.startsWith(`/api/rooms/${roomId}/files/`)).toBe(true);
   });
 
-  it("pages a shot's listing in upload order with every photo once, leaving other shots out", async () => {
+  it("pages a shot's listing in upload order with every photo once, leaving other shots out, or one member's", async () => {
     const token = await login();
     const roomId = await createRoom(token);
     const guests = [];
@@ -89,6 +89,13 @@ describe("member counts", () => {
     expect(sizes).toEqual([2, 2, 1]);
     const other = await call(`/api/rooms/${roomId}/photos?shot=not-a-shot&limit=2`);
     expect(other.body.photos).toEqual([]);
+    // One member's photo of the shot, found without reading the others (what a client checks for its own).
+    const mine = await call(`/api/rooms/${roomId}/photos?shot=${shot}&member=${guests[3]!.welcome.memberId}`);
+    expect(mine.body.photos.map((p: { photoId: string }) => p.photoId)).toEqual([order[3]]);
+    expect(await call(`/api/rooms/${roomId}/photos?member=a/b`)).toMatchObject({
+      status: 400,
+      body: { error: { code: "bad_member" } },
+    });
   });
 
   it("records a fired report for a member of the shot and refuses one for a shot it is not in", async () => {

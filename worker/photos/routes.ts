@@ -17,7 +17,10 @@ export const photoRoutes = new Hono<AppEnv>()
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, "bad_limit", "limit is 1–200");
     const shotId = c.req.query("shot") || undefined;
     const cursor = c.req.query("cursor") || undefined;
-    const page = unwrap(await c.var.platform.room(roomIdParam(c)).listPhotos({ shotId, cursor, limit }));
+    const memberId = c.req.query("member") || undefined;
+    if (memberId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(memberId))
+      throw new HttpError(400, "bad_member", "member is a member id");
+    const page = unwrap(await c.var.platform.room(roomIdParam(c)).listPhotos({ shotId, memberId, cursor, limit }));
     return c.json({ photos: page.photos, ...(page.next ? { next: page.next } : {}) });
   })
   .get("/:roomId/photos.zip", downloadShotZip)

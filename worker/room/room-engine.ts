@@ -19,7 +19,7 @@ import {
   type RoomView,
 } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
-import type { AccessCounts, PhotoInput, Result, ShotReport, TileRecord } from "../platform.ts";
+import type { AccessCounts, PhotoInput, PhotoQuery, Result, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 import { Roster, createRosterSchema } from "./roster.ts";
 import { ShotBook } from "./shot-book.ts";
@@ -196,11 +196,11 @@ export class RoomEngine {
     });
   }
 
-  listPhotos(q: { shotId?: string; cursor?: string; limit: number }) {
+  listPhotos(q: PhotoQuery) {
     if (!this.exists) return fail(404, "room_not_found", "no such room");
     const after = q.cursor === undefined ? 0 : Number(q.cursor);
     if (!Number.isSafeInteger(after) || after < 0) return fail(400, "bad_cursor", "cursor is not one this server gave");
-    const { photos, last } = this.roster.list(q.shotId, after, q.limit);
+    const { photos, last } = this.roster.list(q, after);
     return { ok: true as const, photos, ...(last !== null ? { next: String(last) } : {}) };
   }
 

@@ -2,7 +2,7 @@
 // to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode } from "../../shared/protocol.ts";
-import type { AccessCounts, PhotoInput } from "../platform.ts";
+import type { AccessCounts, PhotoInput, PhotoQuery } from "../platform.ts";
 import { engineConfig } from "./room-config.ts";
 import { RoomEngine } from "./room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade } from "./room-entry.ts";
@@ -108,7 +108,7 @@ export class Room extends DurableObject<Env> {
   recordPhoto(input: PhotoInput) {
     return this.engine.recordPhoto(input);
   }
-  listPhotos(q: { shotId?: string; cursor?: string; limit: number }) {
+  listPhotos(q: PhotoQuery) {
     return this.engine.listPhotos(q);
   }
   removePhoto(userId: string, photoId: string) {

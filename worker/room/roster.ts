@@ -245,12 +245,24 @@ export class Roster {
     return row ? this.view(row) : null;
   }
 
-  /** Photos ordered by upload, paged by an opaque cursor (the last row's sequence number). */
-  list(shotId: string | undefined, after: number, limit: number): { photos: PhotoView[]; last: number | null } {
-    const rows = shotId
-      ? this.query("WHERE p.shot_id = ? AND p.seq > ?", [shotId, after], limit)
-      : this.query("WHERE p.seq > ?", [after], limit);
-    return { photos: rows.map((r) => this.view(r)), last: rows.length === limit ? rows[rows.length - 1]!.seq : null };
+  /** Photos ordered by upload, of one shot and/or one member, paged by an opaque cursor (the last row's
+   *  sequence number). One member's photo of a shot is one row of the (shot_id, member_id) index. */
+  list(
+    q: { shotId?: string; memberId?: string; limit: number },
+    after: number,
+  ): { photos: PhotoView[]; last: number | null } {
+    const where = ["p.seq > ?"];
+    const params: Array<string | number> = [after];
+    if (q.shotId !== undefined) {
+      where.push("p.shot_id = ?");
+      params.push(q.shotId);
+    }
+    if (q.memberId !== undefined) {
+      where.push("p.member_id = ?");
+      params.push(q.memberId);
+    }
+    const rows = this.query(`WHERE ${where.join(" AND ")}`, params, q.limit);
+    return { photos: rows.map((r) => this.view(r)), last: rows.length === q.limit ? rows[rows.length - 1]!.seq : null };
   }
 
   /** Storage keys of a shot's tiles in upload order, with when each was recorded, for the mosaic. */
