@@ -2,6 +2,7 @@
 // large skew still fire on the server's instant, and drops reconnect with backoff.
 import { describe, expect, it, vi } from "vitest";
 import { RoomClient, type RoomClientOptions, type SocketLike } from "./room-client.ts";
+import type { ClockEstimate } from "./clock-sync.ts";
 import type { ServerMessage } from "./protocol.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
@@ -221,6 +222,29 @@ describe("RoomClient", () => {
     expect(f.late).toBe(false);
     expect(f.estimate.probes).toBeGreaterThan(16); // the join round was kept, not thrown away as after a jump
     expect(Math.abs(f.estimate.offset)).toBeLessThan(10); // the true offset is 0
+    c.close();
+  });
+
+  it("forgets the probes of a check on shoot that agrees with its estimate", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => socket,
+      clientId: "c1",
+      name: "A",
+      reconnect: false,
+      random: () => 0.5,
+    });
+    const first = await c.once("sync");
+    // Every client checks at once on shoot: a busy server, slow pongs, stamps a few ms late.
+    socket.pongDelayMs = 20;
+    socket.stampLagMs = 4;
+    const syncs: ClockEstimate[] = [];
+    c.on("sync", (e) => syncs.push(e)); // replays `first`
+    socket.push({ type: "shoot", shotId: "check", at: Math.floor(realNow()) + 600 });
+    await vi.waitFor(() => expect(syncs).toHaveLength(3), { timeout: 3000 });
+    expect(syncs[1]).toBe(first); // the check agreed: the estimate is the one it had
+    expect(syncs[2]!.probes).toBe(16 + 4); // the tightening round joined the join round's, not the check's
     c.close();
   });
 

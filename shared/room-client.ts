@@ -89,16 +89,16 @@ const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.Unkno
 const MAX_PROBES = 64;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
-/** Probes sent on every `shoot` to confirm the clock estimate before the shot. */
+/** Probes sent on every `shoot` to check the clock estimate before the shot (the clock may have jumped). */
 const VERIFY_PROBES = 2;
 /** The `fired` report waits this long after the instant: where clients share a loop (a load generator,
  *  tabs of one browser), a send in the shot's millisecond delays every client still to fire, and the
  *  clients around the instant are spread over a few ms by their clock estimates. */
 const REPORT_AFTER_MS = 50;
-/** After the check, a round to tighten the estimate starts at a random moment within this long (at most a
- *  third of the time left): the check runs at once, as every client's does, and a round that a thousand
+/** After the check, a round to tighten the estimate starts at a random moment within this long (at most
+ *  half the time left): the check runs at once, as every client's does, and a round that a thousand
  *  clients send in the same millisecond queues at the server and tightens nothing. */
-const TIGHTEN_SPREAD_MS = 500;
+const TIGHTEN_SPREAD_MS = 1000;
 const TIGHTEN_PROBES = 4;
 /** A tighter estimate moves a scheduled fire only while the instant is at least this far off. */
 const RETARGET_MARGIN_MS = 20;
@@ -124,6 +124,8 @@ export class RoomClient {
   private attempt = 0;
   private probes: Probe[] = [];
   private round: Probe[] = [];
+  /** The running round only checks the estimate (the one on `shoot`): see finishSync. */
+  private checking = false;
   private pingId = 0;
   private syncing = false;
   /** Whether this connection told the room its clock is synced (`ready`). */
@@ -265,10 +267,11 @@ export class RoomClient {
     }
   }
 
-  private startSync(count: number): void {
+  private startSync(count: number, check = false): void {
     if (this.syncing) return;
     this.clearTimer("syncTimer");
     this.syncing = true;
+    this.checking = check;
     this.round = [];
     let sent = 0;
     const next = () => {
@@ -310,7 +313,15 @@ export class RoomClient {
       // Old probes contradict new ones: the client clock jumped. Keep only the latest round.
       this.probes = [...this.round];
       est = estimateOffset(this.probes, 1, LATE_STAMPS_MS);
+    } else if (this.checking && this.estimate) {
+      // The check agrees with the estimate: its probes are forgotten. Every client of the room sent them in
+      // the same moment, so they are the most congested of all, and a busy server's late stamps would
+      // widen the estimate that the spread-out tightening round is about to improve.
+      const check = new Set(this.round);
+      this.probes = this.probes.filter((p) => !check.has(p));
+      est = this.estimate;
     }
+    this.checking = false;
     if (!est) return;
     this.estimate = est;
     // Once per connection: the room counts ready members, so the organiser shoots when all are synced
@@ -343,9 +354,9 @@ export class RoomClient {
     else this.waiting.set(shoot.shotId, shoot);
     // Not in this turn: a loop that hosts many clients reads their shoot frames in one batch, and a ping
     // here would delay every client after this one in it.
-    this.timers.setTimeout(() => this.connected && this.startSync(VERIFY_PROBES), 0);
+    this.timers.setTimeout(() => this.connected && this.startSync(VERIFY_PROBES, true), 0);
     if (left <= 0) return;
-    const tighten = Math.min(TIGHTEN_SPREAD_MS, left / 3) * (this.o.random ?? Math.random)();
+    const tighten = Math.min(TIGHTEN_SPREAD_MS, left / 2) * (this.o.random ?? Math.random)();
     this.timers.setTimeout(() => this.connected && this.startSync(TIGHTEN_PROBES), tighten);
   }
 
