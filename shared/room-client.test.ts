@@ -248,6 +248,26 @@ describe("RoomClient", () => {
     c.close();
   });
 
+  it("runs its tightening round after a slow check rather than skipping it", async () => {
+    const socket = new FakeSocket();
+    const c = new RoomClient({
+      url: "ws://x",
+      connect: () => socket,
+      clientId: "c1",
+      name: "A",
+      reconnect: false,
+      random: () => 0, // the tightening round is due at once
+    });
+    await c.once("sync");
+    socket.pongDelayMs = 60; // the check is still out then
+    const syncs: ClockEstimate[] = [];
+    c.on("sync", (e) => syncs.push(e));
+    socket.push({ type: "shoot", shotId: "slow-check", at: Math.floor(realNow()) + 900 });
+    await vi.waitFor(() => expect(syncs).toHaveLength(3), { timeout: 3000 });
+    expect(syncs[2]!.probes).toBe(16 + 4);
+    c.close();
+  });
+
   for (const jump of [+20_000, -20_000])
     it(`fires on the server's instant when its clock jumped ${jump > 0 ? "forward" : "back"} after the last sync`, async () => {
       let skew = 0;

@@ -90,7 +90,7 @@ const MAX_PROBES = 64;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
 /** Probes sent on every `shoot` to check the clock estimate before the shot (the clock may have jumped). */
-const VERIFY_PROBES = 2;
+const VERIFY_PROBES = 1;
 /** The `fired` report waits this long after the instant: where clients share a loop (a load generator,
  *  tabs of one browser), a send in the shot's millisecond delays every client still to fire, and the
  *  clients around the instant are spread over a few ms by their clock estimates. */
@@ -100,6 +100,7 @@ const REPORT_AFTER_MS = 50;
  *  clients send in the same millisecond queues at the server and tightens nothing. */
 const TIGHTEN_SPREAD_MS = 1000;
 const TIGHTEN_PROBES = 4;
+const TIGHTEN_RETRY_MS = 20;
 /** A tighter estimate moves a scheduled fire only while the instant is at least this far off. */
 const RETARGET_MARGIN_MS = 20;
 
@@ -357,7 +358,14 @@ export class RoomClient {
     this.timers.setTimeout(() => this.connected && this.startSync(VERIFY_PROBES, true), 0);
     if (left <= 0) return;
     const tighten = Math.min(TIGHTEN_SPREAD_MS, left / 2) * (this.o.random ?? Math.random)();
-    this.timers.setTimeout(() => this.connected && this.startSync(TIGHTEN_PROBES), tighten);
+    this.timers.setTimeout(() => this.tighten(), tighten);
+  }
+
+  /** Starts the tightening round, or waits for a round still running (the check, slow in a crowd). */
+  private tighten(): void {
+    if (!this.connected) return;
+    if (!this.syncing) return this.startSync(TIGHTEN_PROBES);
+    this.timers.setTimeout(() => this.tighten(), TIGHTEN_RETRY_MS);
   }
 
   private schedule(shoot: ShootMessage, est: ClockEstimate): void {
