@@ -96,6 +96,7 @@ export class Roster {
   markReady(conn: Conn): void {
     const a = conn.attachment();
     if (!a || a.ready) return;
+    this.onlineMap(); // after a wake-up, counts the sockets first (this one as not yet ready)
     conn.attach({ ...a, ready: true });
     const c = this.counted.get(conn);
     if (!c) return;

@@ -1,5 +1,6 @@
 // The organiser's room: the QR code and link to share, the live "M ready of N joined" count (guests whose
-// clock is synced; the organiser joins as a viewer, so it is not counted), the Shoot/Retake button, then the mosaic, the gallery, the ZIP and the sync report.
+// clock is synced; the organiser joins as a viewer, so it is not counted), the Shoot/Retake button, then
+// the mosaic, the gallery, the ZIP and the sync report.
 import type { PhotoView, RoomView, ShotReport } from "../../../shared/protocol.ts";
 import { ApiFailure, api, session, type Login } from "../api.ts";
 import { showCountdown } from "../countdown.ts";
