@@ -67,6 +67,23 @@ function overFakeSockets(o: Partial<RoomClientOptions>) {
   return { c, sockets };
 }
 
+/** A client over one FakeSocket that never reconnects. */
+function overOneSocket(o: Partial<RoomClientOptions> = {}) {
+  const socket = new FakeSocket();
+  const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false, ...o });
+  return { c, socket };
+}
+
+/** Pushes a shoot `leadMs` ahead and collects the estimates announced until there are `n` (the first is the
+ *  one the client had: `sync` is replayed to a new handler). */
+async function syncsAfterShoot(c: RoomClient, socket: FakeSocket, shotId: string, leadMs: number, n = 3) {
+  const syncs: ClockEstimate[] = [];
+  c.on("sync", (e) => syncs.push(e));
+  socket.push({ type: "shoot", shotId, at: Math.floor(realNow()) + leadMs });
+  await vi.waitFor(() => expect(syncs).toHaveLength(n), { timeout: 3000 });
+  return syncs;
+}
+
 describe("RoomClient", () => {
   it("replays welcome and shoot to handlers set up after they arrived", async () => {
     const { c, sockets } = overFakeSockets({ reconnect: false });
@@ -81,15 +98,7 @@ describe("RoomClient", () => {
 
   it("fires on the server's instant although its own clock is an hour off", async () => {
     const theta = 3_600_000 + 0.37;
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => new FakeSocket(),
-      clientId: "c1",
-      name: "A",
-      now: () => realNow() - theta,
-      syncProbes: 16,
-      reconnect: false,
-    });
+    const { c } = overOneSocket({ now: () => realNow() - theta, syncProbes: 16 });
     const est = await c.once("sync");
     expect(Math.abs(est.offset - theta)).toBeLessThanOrEqual(est.error + 1e-6);
     const at = Math.floor(realNow()) + 80;
@@ -105,8 +114,7 @@ describe("RoomClient", () => {
   });
 
   it("reports a shoot that arrives after its instant as late and fires at once", async () => {
-    const socket = new FakeSocket();
-    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    const { c, socket } = overOneSocket();
     await c.once("sync");
     socket.push({ type: "shoot", shotId: "s3", at: Date.now() - 500 });
     const f = await c.once("fire");
@@ -118,15 +126,7 @@ describe("RoomClient", () => {
   });
 
   it("fires for a viewer without reporting it, since a viewer is not part of the shot", async () => {
-    const socket = new FakeSocket();
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => socket,
-      clientId: "c1",
-      name: "Organiser",
-      role: "viewer",
-      reconnect: false,
-    });
+    const { c, socket } = overOneSocket({ name: "Organiser", role: "viewer" });
     await c.once("sync");
     socket.push({ type: "shoot", shotId: "s4", at: Date.now() - 500 });
     expect(await c.once("fire")).toMatchObject({ shotId: "s4" });
@@ -183,8 +183,7 @@ describe("RoomClient", () => {
   });
 
   it("replays missed and shot-done to handlers set up after they arrived", async () => {
-    const socket = new FakeSocket();
-    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    const { c, socket } = overOneSocket();
     await c.once("welcome");
     socket.push({ type: "missed", shotId: "s0", at: 1 });
     socket.push({ type: "shot-done", shotId: "s0", uploaded: 3, missing: 1 });
@@ -196,9 +195,8 @@ describe("RoomClient", () => {
   });
 
   it("moves a scheduled fire to the tighter estimate of the rounds it makes on shoot", async () => {
-    const socket = new FakeSocket();
+    const { c, socket } = overOneSocket();
     socket.pongDelayMs = 40; // a congested join: every round trip ≥ 40 ms
-    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
     const first = await c.once("sync");
     expect(first.error).toBeGreaterThanOrEqual(15);
     socket.pongDelayMs = 1; // quiet once everyone has joined
@@ -212,8 +210,7 @@ describe("RoomClient", () => {
   });
 
   it("keeps its probes when a busy server's stamps read a few ms late, which is no clock jump", async () => {
-    const socket = new FakeSocket();
-    const c = new RoomClient({ url: "ws://x", connect: () => socket, clientId: "c1", name: "A", reconnect: false });
+    const { c, socket } = overOneSocket();
     await c.once("sync");
     socket.stampLagMs = 8; // the later rounds' intervals sit a few ms below the join round's
     const fired = c.once("fire");
@@ -226,44 +223,22 @@ describe("RoomClient", () => {
   });
 
   it("forgets the probes of a check on shoot that agrees with its estimate", async () => {
-    const socket = new FakeSocket();
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => socket,
-      clientId: "c1",
-      name: "A",
-      reconnect: false,
-      random: () => 0.5,
-    });
+    const { c, socket } = overOneSocket({ random: () => 0.5 });
     const first = await c.once("sync");
     // Every client checks at once on shoot: a busy server, slow pongs, stamps a few ms late.
     socket.pongDelayMs = 20;
     socket.stampLagMs = 4;
-    const syncs: ClockEstimate[] = [];
-    c.on("sync", (e) => syncs.push(e)); // replays `first`
-    socket.push({ type: "shoot", shotId: "check", at: Math.floor(realNow()) + 600 });
-    await vi.waitFor(() => expect(syncs).toHaveLength(3), { timeout: 3000 });
+    const syncs = await syncsAfterShoot(c, socket, "check", 600);
     expect(syncs[1]).toBe(first); // the check agreed: the estimate is the one it had
     expect(syncs[2]!.probes).toBe(16 + 4); // the tightening round joined the join round's, not the check's
     c.close();
   });
 
   it("runs its tightening round after a slow check rather than skipping it", async () => {
-    const socket = new FakeSocket();
-    const c = new RoomClient({
-      url: "ws://x",
-      connect: () => socket,
-      clientId: "c1",
-      name: "A",
-      reconnect: false,
-      random: () => 0, // the tightening round is due at once
-    });
+    const { c, socket } = overOneSocket({ random: () => 0 }); // the tightening round is due at once
     await c.once("sync");
     socket.pongDelayMs = 60; // the check is still out then
-    const syncs: ClockEstimate[] = [];
-    c.on("sync", (e) => syncs.push(e));
-    socket.push({ type: "shoot", shotId: "slow-check", at: Math.floor(realNow()) + 900 });
-    await vi.waitFor(() => expect(syncs).toHaveLength(3), { timeout: 3000 });
+    const syncs = await syncsAfterShoot(c, socket, "slow-check", 900);
     expect(syncs[2]!.probes).toBe(16 + 4);
     c.close();
   });
@@ -271,15 +246,7 @@ describe("RoomClient", () => {
   for (const jump of [+20_000, -20_000])
     it(`fires on the server's instant when its clock jumped ${jump > 0 ? "forward" : "back"} after the last sync`, async () => {
       let skew = 0;
-      const socket = new FakeSocket();
-      const c = new RoomClient({
-        url: "ws://x",
-        connect: () => socket,
-        clientId: "c1",
-        name: "A",
-        now: () => realNow() + skew,
-        reconnect: false,
-      });
+      const { c, socket } = overOneSocket({ now: () => realNow() + skew });
       await c.once("sync");
       skew = jump;
       const at = Math.floor(realNow()) + 150;
