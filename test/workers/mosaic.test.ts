@@ -39,6 +39,28 @@ async function mosaicWith(roomId: string, shotId: string, tiles: number) {
   throw new Error(`the mosaic never showed ${tiles} tiles`);
 }
 
+/** Records a photo straight into the room, as if the upload's hand-off of its tile to the builder was lost. */
+async function recordWithoutHandOff(
+  roomId: string,
+  shotId: string,
+  memberId: string,
+  keys: { thumbKey: string | null; tileKey: string },
+) {
+  const room = env.ROOMS.get(env.ROOMS.idFromName(roomId)) as unknown as RoomApi;
+  const key = `rooms/${roomId}/${"cd".repeat(32)}.jpg`;
+  const rec = await room.recordPhoto({
+    memberId,
+    shotId,
+    key,
+    ...keys,
+    type: "image/jpeg",
+    bytes: 1,
+    width: 1,
+    height: 1,
+  });
+  return rec.ok;
+}
+
 /** The colours at the centres of the first `n` slots of a mosaic `cols` tiles wide. */
 const slots = (image: ReturnType<typeof decodeJpeg>, n: number) =>
   Array.from({ length: n }, (_, i) =>
@@ -99,20 +121,8 @@ describe("the group mosaic", () => {
     const tileKey = `rooms/${roomId}/${"ab".repeat(32)}.rgba`;
     const rgba = new Uint8Array(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : BLUE[i % 4]!));
     await env.PHOTOS.put(tileKey, rgba);
-    // Recorded straight into the room, as if the upload's hand-off to the builder was lost.
-    const room = env.ROOMS.get(env.ROOMS.idFromName(roomId)) as unknown as RoomApi;
-    const rec = await room.recordPhoto({
-      memberId: members[0]!.welcome.memberId,
-      shotId,
-      key: `rooms/${roomId}/${"cd".repeat(32)}.jpg`,
-      thumbKey: null,
-      tileKey,
-      type: "image/jpeg",
-      bytes: 1,
-      width: 1,
-      height: 1,
-    });
-    expect(rec.ok).toBe(true);
+    const keys = { thumbKey: null, tileKey };
+    expect(await recordWithoutHandOff(roomId, shotId, members[0]!.welcome.memberId, keys)).toBe(true);
     // Within ADD_GRACE_MS the builder waits for the add; then its alarm fetches the tile from R2.
     const m = await mosaicWith(roomId, shotId, 1);
     expect(near(slots(m.image, 1)[0]!, BLUE)).toBe(true);
@@ -124,19 +134,8 @@ describe("the group mosaic", () => {
     const { roomId, shotId, members } = await roomWithShot(1, "lostthumb");
     const thumbKey = `rooms/${roomId}/${"ef".repeat(32)}.jpg`;
     await env.PHOTOS.put(thumbKey, solidJpeg(BLUE, 160, 120));
-    const room = env.ROOMS.get(env.ROOMS.idFromName(roomId)) as unknown as RoomApi;
-    const rec = await room.recordPhoto({
-      memberId: members[0]!.welcome.memberId,
-      shotId,
-      key: `rooms/${roomId}/${"12".repeat(32)}.jpg`,
-      thumbKey,
-      tileKey: thumbKey,
-      type: "image/jpeg",
-      bytes: 1,
-      width: 1,
-      height: 1,
-    });
-    expect(rec.ok).toBe(true);
+    const keys = { thumbKey, tileKey: thumbKey };
+    expect(await recordWithoutHandOff(roomId, shotId, members[0]!.welcome.memberId, keys)).toBe(true);
     const m = await mosaicWith(roomId, shotId, 1);
     expect(near(slots(m.image, 1)[0]!, BLUE)).toBe(true);
   });
