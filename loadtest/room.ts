@@ -6,7 +6,7 @@ import { Counter, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
-import { UPLOAD_RETRY, isRetryable, retryDelay } from "../app/src/guest/retry-policy.ts";
+import { UPLOAD_RETRY, isRetryable, retryDelay } from "../shared/retry-policy.ts";
 import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 

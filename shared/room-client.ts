@@ -17,6 +17,7 @@ import {
   type ShotDoneMessage,
   type WelcomeMessage,
 } from "./protocol.ts";
+import { RECONNECT_BACKOFF, backoffDelay, type Backoff } from "./retry-policy.ts";
 
 /** The part of the WebSocket API the client needs: browsers, `ws`, and k6/websockets all have it. */
 export interface SocketLike {
@@ -65,9 +66,8 @@ export type RoomClientOptions = {
   syncProbes?: number;
   /** Re-sync a small round this often, ms (0 = never). */
   resyncMs?: number;
-  /** Reconnect backoff: base·2^attempt capped at max, then times a random factor in [0.5, 1.5) — after the
-   *  cap, so that clients that all reached it still come back spread out (a wait is at most 1.5·max). */
-  reconnect?: { baseMs: number; maxMs: number } | false;
+  /** Reconnect backoff (retry-policy.ts; default RECONNECT_BACKOFF), or false for none. */
+  reconnect?: Backoff | false;
   /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000). */
   probeTimeoutMs?: number;
 };
@@ -228,10 +228,9 @@ export class RoomClient {
     this.clearTimer("syncTimer");
     this.emit("status", { connected: false, attempt: this.attempt, closeCode: code });
     if (this.closed || this.o.reconnect === false || FATAL_CLOSES.has(code)) return;
-    const { baseMs, maxMs } = this.o.reconnect ?? { baseMs: 250, maxMs: 10_000 };
     // Jitter spreads a room's reconnects after a server restart instead of a thundering herd.
-    const delay = Math.min(maxMs, baseMs * 2 ** this.attempt) * (0.5 + (this.o.random ?? Math.random)());
     this.attempt++;
+    const delay = backoffDelay(this.attempt, this.o.random ?? Math.random, this.o.reconnect ?? RECONNECT_BACKOFF);
     this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = null;
       if (!this.closed) this.open();

@@ -1,7 +1,7 @@
 // Uploads the photo with its thumb and tile over XMLHttpRequest (fetch has no upload progress),
-// retrying what may pass with backoff and jitter (see retry-policy.ts).
+// retrying what may pass with backoff and jitter (see shared/retry-policy.ts).
 import type { Capture } from "./capture.ts";
-import { UPLOAD_RETRY, isRetryable, retryDelay } from "./retry-policy.ts";
+import { UPLOAD_RETRY, isRetryable, retryDelay } from "../../../shared/retry-policy.ts";
 
 export type Uploaded = { photoId: string; url: string; thumbUrl: string | null };
 

@@ -1,6 +1,6 @@
-// The upload retry policy: which failures are retried, and delays that grow, stop growing, and spread.
+// The retry policy: which failures are retried, and delays that grow, stop growing, and spread.
 import { describe, expect, it } from "vitest";
-import { isRetryable, retryDelay } from "./retry-policy.ts";
+import { RECONNECT_BACKOFF, backoffDelay, isRetryable, retryDelay } from "./retry-policy.ts";
 
 describe("isRetryable", () => {
   it("retries lost connections, timeouts, rate limits and server errors", () => {
@@ -26,5 +26,15 @@ describe("retryDelay", () => {
   it("waits at least as long as the server's Retry-After", () => {
     expect(retryDelay(1, () => 0.5, "7", policy)).toBe(7000);
     expect(retryDelay(1, () => 0.5, "soon", policy)).toBe(500);
+  });
+});
+
+describe("backoffDelay", () => {
+  it("spaces the room client's reconnects by the same doubling, jittered after the cap", () => {
+    const mid = () => 0.5;
+    expect([1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelay(a, mid, RECONNECT_BACKOFF))).toEqual([
+      250, 500, 1000, 2000, 4000, 8000, 10_000,
+    ]);
+    expect(backoffDelay(9, () => 0.999, RECONNECT_BACKOFF)).toBeCloseTo(14_990, 0);
   });
 });
