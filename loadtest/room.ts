@@ -11,7 +11,13 @@ import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 
 const num = (k: string, d: number) => (__ENV[k] ? Number(__ENV[k]) : d);
+
+// ---- Knobs: `k6 run -e KEY=VALUE`, or the environment of `npm run loadtest` (--clients and --url set the
+// first two). ROOM_ID and OWNER_TOKEN fill an existing room (from several machines); only a run that has
+// the owner's token shoots.
+/** Phones in the room (one VU each); the first VU also plays the organiser, who shoots. */
 const CLIENTS = num("CLIENTS", 10);
+/** The server under test. */
 const BASE = (__ENV.BASE_URL || "http://127.0.0.1:8787").replace(/\/$/, "");
 /** Fraction of clients that leave at a random stage and never return; of clients that drop and reconnect. */
 const DROP = num("DROP", 0);
@@ -21,14 +27,21 @@ const DELAY_MS = num("DELAY_MS", 0);
 /** all: PER_CLIENT photos and their thumbs per client (its own first, checked byte for byte); thumbs; none. */
 const DOWNLOAD = __ENV.DOWNLOAD || "all";
 const PER_CLIENT = num("PER_CLIENT", 3);
+/** SKEW=1: each client's clock is off by up to ±1 h, and the true sync and fire errors are measured. */
 const SKEW = __ENV.SKEW === "1";
+/** The organiser shoots this long after it started even if not everyone is ready, ms. */
 const JOIN_TIMEOUT_MS = num("JOIN_TIMEOUT_MS", 60_000);
+/** With DROP or RECONNECT: the organiser shoots once the ready count has been still this long, ms. */
 const QUIET_MS = num("QUIET_MS", 3_000);
+/** A client lists the photos at `shot-done`, or this long after its upload if that comes first, ms. */
 const SETTLE_MS = num("SETTLE_MS", 5_000);
+/** A client not finished this long after it started gives up (counted in `errors`), ms. */
 const GUARD_MS = num("GUARD_MS", 180_000);
 /** Re-sync the clock this often while waiting (8 probes, ms; 0 = never): probes sent in the join storm
  *  see long round trips, later quiet ones tighten the estimate. */
 const RESYNC_MS = num("RESYNC_MS", 0);
+// ---- End of knobs.
+
 // Uploads start this long after the instant: on the generator's shared loop, building a 200 KB request in
 // the shot's millisecond would delay every client still to fire (each phone has a CPU of its own).
 const AFTER_FIRE_MS = 100;
@@ -41,8 +54,8 @@ const TILE = open("../test/fixtures/tile.jpg", "b");
 /** connect: new socket → open; join: open → welcome and first clock sync; shoot_delivery: when each client
  *  got `shoot`, ms after setup (k6 has no channel between VUs, so the summary subtracts the owner's request,
  *  t_shoot_start); fire_error: the fired instant by the client's own clock estimate − `at`; sync_bound: the
- *  stated error of the estimate the client fired with (its join-time round, tightened by the 2-probe check
- *  it makes on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload,
+ *  stated error of the estimate the client fired with (its join-time round, tightened by the check it makes
+ *  on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload,
  *  download: per client. */
 const TRENDS = [
   "connect",
@@ -122,248 +135,357 @@ export function setup(): SetupData {
   return { roomId: (room.json() as { roomId: string }).roomId, ownerToken: token, origin: defaultNow()(), run };
 }
 
+/** One phone (VU): its room client, its fate, how far it got, and the timers to clear when it is over. */
+type Vu = {
+  id: number;
+  data: SetupData;
+  /** The first VU also plays the organiser: it shoots. */
+  owner: boolean;
+  client: RoomClient;
+  /** The machine's clock; the client's is off by `skew` (SKEW=1). */
+  real: () => number;
+  skew: number;
+  /** Leave for good, or drop and reconnect, at `fateAt` (DROP, RECONNECT); null once acted out. */
+  fate: "drop" | "reconnect" | null;
+  fateAt: Stage;
+  handles: number[];
+  start: number;
+  opened: number;
+  ready: number;
+  welcomed: boolean;
+  /** The same membership on every connection of this clientId. */
+  memberId: string;
+  shotId: string;
+  /** The organiser asked for the shot. */
+  shot: boolean;
+  /** The organiser's "ready count has been still" timer. */
+  quiet: number;
+  fire: { e: FireEvent; real: number } | null;
+  mine: { photo: Uint8Array; thumb: Uint8Array; photoId: string } | null;
+  shotDone: boolean;
+  /** Uploaded, waiting for `shot-done` (or SETTLE_MS) to list. */
+  waiting: boolean;
+  listed: boolean;
+  over: boolean;
+};
+
 export default function (data: SetupData): void {
   const id = exec.vu.idInTest;
   const owner = id === 1 && data.ownerToken !== "";
   const real = defaultNow();
   const skew = SKEW ? (Math.random() * 2 - 1) * 3_600_000 : 0;
-  const mark = (p: Phase, from: number, to: number) => (
-    edge[p].start.add(from - data.origin),
-    edge[p].end.add(to - data.origin)
-  );
   const roll = owner ? 1 : Math.random();
-  let fate = roll < DROP ? "drop" : roll < DROP + RECONNECT ? "reconnect" : null;
-  const fateAt = STAGES[Math.floor(Math.random() * STAGES.length)];
-  const handles: number[] = [];
-  const later = (ms: number, fn: () => void) => (handles.push(setTimeout(fn, ms)), handles[handles.length - 1]!);
-  const start = real();
-  let opened = 0;
-  let ready = 0;
-  let over = false;
-  let shotId = "";
-  let shotDone = false;
-  let waiting = false;
-  let fire: { e: FireEvent; real: number } | null = null;
-  let mine: { photo: Uint8Array; thumb: Uint8Array; photoId: string } | null = null;
-
-  const client = new RoomClient({
-    url: `${BASE.replace(/^http/, "ws")}/api/rooms/${data.roomId}/ws`,
-    connect: (url) => {
-      const ws = new WebSocket(url);
-      ws.addEventListener("open", () => void (opened || onOpen()));
-      return DELAY_MS > 0 ? delayed(ws, DELAY_MS / 2) : ws;
-    },
-    clientId: `${data.run}-${id}`,
-    name: `VU ${id}`,
-    now: () => real() - skew,
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
-    reconnect: { baseMs: 250, maxMs: 2000 },
-    resyncMs: RESYNC_MS,
+  let fate: Vu["fate"] = null;
+  if (roll < DROP) fate = "drop";
+  else if (roll < DROP + RECONNECT) fate = "reconnect";
+  const vu: Vu = {
+    id,
+    data,
+    owner,
+    real,
+    skew,
+    fate,
+    fateAt: STAGES[Math.floor(Math.random() * STAGES.length)]!,
+    handles: [],
+    start: real(),
+    opened: 0,
+    ready: 0,
+    welcomed: false,
+    memberId: "",
+    shotId: "",
+    shot: false,
+    quiet: 0,
+    fire: null,
+    mine: null,
+    shotDone: false,
+    waiting: false,
+    listed: false,
+    over: false,
+    client: new RoomClient({
+      url: `${BASE.replace(/^http/, "ws")}/api/rooms/${data.roomId}/ws`,
+      connect: (url) => {
+        const ws = new WebSocket(url);
+        // Events come after this turn, when `vu` is assigned.
+        ws.addEventListener("open", () => {
+          if (!vu.opened) onOpen(vu);
+        });
+        return DELAY_MS > 0 ? delayed(ws, DELAY_MS / 2) : ws;
+      },
+      clientId: `${data.run}-${id}`,
+      name: `VU ${id}`,
+      now: () => real() - skew,
+      timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
+      reconnect: { baseMs: 250, maxMs: 2000 },
+      resyncMs: RESYNC_MS,
+    }),
+  };
+  later(vu, GUARD_MS, () => failed(vu, `gave up after ${GUARD_MS} ms`));
+  const c = vu.client;
+  c.on("welcome", (w) => onWelcome(vu, w.memberId));
+  c.on("sync", () => onSync(vu));
+  c.on("shoot", (s) => onShoot(vu, s.shotId));
+  c.on("fire", (e) => onFire(vu, e));
+  c.on("missed", () => {
+    count.missed.add(1);
+    finish(vu);
   });
-  later(GUARD_MS, () => failed(`gave up after ${GUARD_MS} ms`));
-
-  /** Acts out this client's fate at its stage: true when it left for good. */
-  function stage(s: Stage): boolean {
-    if (over || fate === null || fateAt !== s) return over;
-    if (fate === "drop") return (count.dropped.add(1), finish(), true);
-    fate = null;
-    count.reconnected.add(1);
-    client.drop();
-    return false;
-  }
-  function onOpen() {
-    opened = real();
-    trend.connect.add(opened - start);
-    mark("connect", start, opened);
-    stage("open");
-  }
-  let welcomed = false;
-  let memberId = "";
-  client.on("welcome", (w) => {
-    memberId = w.memberId; // the same membership on every connection of this clientId
-    if (welcomed) return;
-    welcomed = true;
-    count.joined.add(1);
-    stage("welcome");
+  c.on("shot-done", () => {
+    vu.shotDone = true;
+    if (vu.waiting) list(vu);
   });
-  client.on("sync", () => {
-    if (ready) return;
-    ready = real();
-    trend.join.add(ready - opened);
-    mark("join", opened, ready);
-    stage("sync");
-  });
-  client.on("shoot", (s) => void (shotId || ((shotId = s.shotId), trend.shoot_delivery.add(real() - data.origin))));
-  // Runs in the very millisecond of the shot, with every other client on this loop: only note it.
-  client.on("fire", (e) => void (fire || ((fire = { e, real: real() }), later(AFTER_FIRE_MS, afterFire))));
-  client.on("missed", () => void (count.missed.add(1), finish()));
-  client.on("shot-done", () => void ((shotDone = true), waiting && list()));
-  if (owner) {
-    let quiet = 0;
-    later(JOIN_TIMEOUT_MS, shoot);
-    // As an organiser watching the ready count: shoot when everyone is in and synced, or once the count
-    // has been still for QUIET_MS while connected (a screen that lost the room waits until it is back).
-    const settle = () => {
-      clearTimeout(quiet);
-      quiet = later(QUIET_MS, () => (client.connected ? shoot() : undefined));
-    };
-    client.on("members", ({ ready }) => {
-      if (ready >= CLIENTS) return shoot();
-      if (DROP + RECONNECT > 0) settle();
-    });
-    client.on("status", (s) => void (s.connected && DROP + RECONNECT > 0 && settle()));
-  }
-
-  let shot = false;
-  function shoot() {
-    if (shot || over) return;
-    shot = true;
-    const t0 = real();
-    edge.shoot.start.add(t0 - data.origin);
-    // Retried like an upload (a server restarting right then): shooting again returns the pending shot.
-    retrying(() =>
-      request("POST", `/api/rooms/${data.roomId}/shoot`, null, {
-        headers: { Authorization: `Bearer ${data.ownerToken}` },
-      }),
-    )
-      .then((r) => void (r.status === 202 || failed(`shoot: ${why(r)}`)))
-      .catch(failed);
-  }
-
-  function afterFire() {
-    const { e, real: at } = fire!;
-    count.fired.add(1);
-    trend.fire_error.add(e.fireError);
-    trend.sync_bound.add(e.estimate.error);
-    if (SKEW) trend.true_sync_error.add(Math.abs(e.estimate.offset - skew));
-    if (e.late) count.late.add(1);
-    if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
-    if (!stage("fire")) upload(e.shotId);
-  }
-
-  function upload(shot: string) {
-    const photo = tag(PHOTO, `${data.run} VU ${id}`);
-    const thumb = tag(THUMB, `${data.run} VU ${id}`);
-    const form: RequestBody = {
-      photo: http.file(photo.buffer as ArrayBuffer, "photo.jpg", "image/jpeg"),
-      thumb: http.file(thumb.buffer as ArrayBuffer, "thumb.jpg", "image/jpeg"),
-      tile: http.file(TILE, "tile.jpg", "image/jpeg"),
-      shotId: shot,
-    };
-    const t0 = real();
-    retrying(() =>
-      request("POST", `/api/rooms/${data.roomId}/photos`, form, {
-        headers: { Authorization: `Bearer ${client.uploadToken}` },
-      }),
-    )
-      .then((r) => {
-        if (r.status !== 201 && r.status !== 200) return failed(`upload: ${why(r)}`);
-        const t1 = real();
-        mine = { photo, thumb, photoId: (r.json() as { photoId: string }).photoId };
-        trend.upload.add(t1 - t0);
-        count.uploaded.add(1);
-        mark("upload", t0, t1);
-        // A client that leaves right after its upload was acknowledged still has its photo looked for
-        // (by the harness: the phone is gone), so every acknowledged photo is checked.
-        if (fate === "drop" && fateAt === "upload") {
-          count.dropped.add(1);
-          fate = null;
-          client.close();
-        } else if (stage("upload")) return;
-        waiting = true;
-        if (shotDone) list();
-        else later(SETTLE_MS, list);
-      })
-      .catch(failed);
-  }
-
-  let listed = false;
-  function list() {
-    if (listed || over) return;
-    listed = true;
-    const t0 = real();
-    const shotPhotos = `/api/rooms/${data.roomId}/photos?shot=${shotId}`;
-    const get = (q: string) =>
-      retrying(() => request("GET", shotPhotos + q)).then((r) =>
-        r.status === 200 ? (r.json() as PhotoPage).photos : Promise.reject(new Error(`list: ${why(r)}`)),
-      );
-    // Its own photo in the room's listing, by member (one row: a missing one is lost), then the first
-    // page, which the app's gallery shows: every client reading the whole listing would cost the room N² rows.
-    get(`&member=${memberId}`)
-      .then((own) => {
-        const photo = own.find((x) => x.photoId === mine?.photoId) ?? null;
-        if (!photo) count.lost.add(1);
-        if (DOWNLOAD === "none") return download(photo, [], t0);
-        return get(`&limit=${PER_CLIENT}`).then((page) =>
-          download(photo, page.filter((x) => x.photoId !== photo?.photoId).slice(0, PER_CLIENT - (photo ? 1 : 0)), t0),
-        );
-      })
-      .catch(failed);
-  }
-
-  function download(own: PhotoView | null, others: PhotoView[], t0: number): Promise<void> {
-    const files: Array<{ url: string; check?: Uint8Array }> = [];
-    for (const p of own ? [own, ...others] : others) {
-      const check = p === own ? mine! : undefined;
-      if (DOWNLOAD === "all") files.push({ url: p.url, check: check?.photo });
-      if (p.thumbUrl) files.push({ url: p.thumbUrl, check: check?.thumb });
-    }
-    const next = (i: number): Promise<void> => {
-      if (i === files.length) {
-        const t1 = real();
-        trend.download.add(t1 - t0);
-        mark("download", t0, t1);
-        return Promise.resolve(finish());
-      }
-      const f = files[i]!;
-      return retrying(() => request("GET", f.url, null, { responseType: f.check ? "binary" : "none" })).then((r) => {
-        if (r.status !== 200) {
-          // Its own acknowledged photo (or thumb) listed but not there to download is lost too.
-          if (f.check && r.status === 404) count.lost.add(1);
-          return failed(`download ${f.url}: ${why(r)}`);
-        }
-        count.downloaded.add(1);
-        count.download_bytes.add(Number(r.headers["Content-Length"] ?? 0));
-        if (f.check && !same(r.body as ArrayBuffer, f.check)) count.corrupt.add(1);
-        return next(i + 1);
-      });
-    };
-    return next(0);
-  }
-
-  function failed(reason: unknown) {
-    if (over) return;
-    count.errors.add(1);
-    console.warn(`VU ${id}: ${reason instanceof Error ? reason.message : String(reason)}`);
-    finish();
-  }
-
-  function finish() {
-    over = true;
-    for (const h of handles) clearTimeout(h);
-    client.close();
-  }
+  if (owner) watchReady(vu);
 }
 
-/** Re-sends a request while its failure may pass (no answer, 5xx: a server restarting), with the web
- *  app's backoff and jitter; only for requests a repeat cannot harm (uploads are idempotent). */
+function later(vu: Vu, ms: number, fn: () => void): number {
+  const handle = setTimeout(fn, ms);
+  vu.handles.push(handle);
+  return handle;
+}
+
+function mark(vu: Vu, p: Phase, from: number, to: number): void {
+  edge[p].start.add(from - vu.data.origin);
+  edge[p].end.add(to - vu.data.origin);
+}
+
+/** Acts out this client's fate at its stage: true when it left for good. */
+function stage(vu: Vu, s: Stage): boolean {
+  if (vu.over || vu.fate === null || vu.fateAt !== s) return vu.over;
+  if (vu.fate === "drop") {
+    count.dropped.add(1);
+    finish(vu);
+    return true;
+  }
+  vu.fate = null;
+  count.reconnected.add(1);
+  vu.client.drop();
+  return false;
+}
+
+function onOpen(vu: Vu): void {
+  vu.opened = vu.real();
+  trend.connect.add(vu.opened - vu.start);
+  mark(vu, "connect", vu.start, vu.opened);
+  stage(vu, "open");
+}
+
+function onWelcome(vu: Vu, memberId: string): void {
+  vu.memberId = memberId;
+  if (vu.welcomed) return;
+  vu.welcomed = true;
+  count.joined.add(1);
+  stage(vu, "welcome");
+}
+
+function onSync(vu: Vu): void {
+  if (vu.ready) return;
+  vu.ready = vu.real();
+  trend.join.add(vu.ready - vu.opened);
+  mark(vu, "join", vu.opened, vu.ready);
+  stage(vu, "sync");
+}
+
+function onShoot(vu: Vu, shotId: string): void {
+  if (vu.shotId) return;
+  vu.shotId = shotId;
+  trend.shoot_delivery.add(vu.real() - vu.data.origin);
+}
+
+/** Runs in the very millisecond of the shot, with every other client on this loop: only note it. */
+function onFire(vu: Vu, e: FireEvent): void {
+  if (vu.fire) return;
+  vu.fire = { e, real: vu.real() };
+  later(vu, AFTER_FIRE_MS, () => afterFire(vu));
+}
+
+/** As an organiser watching the ready count: shoot when everyone is in and synced, or once the count
+ *  has been still for QUIET_MS while connected (a screen that lost the room waits until it is back). */
+function watchReady(vu: Vu): void {
+  const churn = DROP + RECONNECT > 0;
+  later(vu, JOIN_TIMEOUT_MS, () => shoot(vu));
+  const settle = () => {
+    clearTimeout(vu.quiet);
+    vu.quiet = later(vu, QUIET_MS, () => {
+      if (vu.client.connected) shoot(vu);
+    });
+  };
+  vu.client.on("members", ({ ready }) => {
+    if (ready >= CLIENTS) shoot(vu);
+    else if (churn) settle();
+  });
+  vu.client.on("status", (s) => {
+    if (s.connected && churn) settle();
+  });
+}
+
+function shoot(vu: Vu): void {
+  if (vu.shot || vu.over) return;
+  vu.shot = true;
+  edge.shoot.start.add(vu.real() - vu.data.origin);
+  // Retried like an upload (a server restarting right then): shooting again returns the pending shot.
+  const headers = { Authorization: `Bearer ${vu.data.ownerToken}` };
+  retrying(() => request("POST", `/api/rooms/${vu.data.roomId}/shoot`, null, { headers }))
+    .then((r) => {
+      if (r.status !== 202) failed(vu, `shoot: ${why(r)}`);
+    })
+    .catch((e: unknown) => failed(vu, e));
+}
+
+function afterFire(vu: Vu): void {
+  const { e, real: at } = vu.fire!;
+  count.fired.add(1);
+  trend.fire_error.add(e.fireError);
+  trend.sync_bound.add(e.estimate.error);
+  if (SKEW) trend.true_sync_error.add(Math.abs(e.estimate.offset - vu.skew));
+  if (e.late) count.late.add(1);
+  if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
+  if (!stage(vu, "fire")) upload(vu, e.shotId);
+}
+
+function upload(vu: Vu, shotId: string): void {
+  const label = `${vu.data.run} VU ${vu.id}`;
+  const photo = tag(PHOTO, label);
+  const thumb = tag(THUMB, label);
+  const form: RequestBody = {
+    photo: http.file(photo.buffer as ArrayBuffer, "photo.jpg", "image/jpeg"),
+    thumb: http.file(thumb.buffer as ArrayBuffer, "thumb.jpg", "image/jpeg"),
+    tile: http.file(TILE, "tile.jpg", "image/jpeg"),
+    shotId,
+  };
+  const t0 = vu.real();
+  // The token is read on each attempt: a reconnect may bring a new one.
+  const send = () =>
+    request("POST", `/api/rooms/${vu.data.roomId}/photos`, form, {
+      headers: { Authorization: `Bearer ${vu.client.uploadToken}` },
+    });
+  retrying(send)
+    .then((r) => {
+      if (r.status !== 201 && r.status !== 200) {
+        failed(vu, `upload: ${why(r)}`);
+        return;
+      }
+      const t1 = vu.real();
+      vu.mine = { photo, thumb, photoId: (r.json() as { photoId: string }).photoId };
+      trend.upload.add(t1 - t0);
+      count.uploaded.add(1);
+      mark(vu, "upload", t0, t1);
+      // A client that leaves right after its upload was acknowledged still has its photo looked for
+      // (by the harness: the phone is gone), so every acknowledged photo is checked.
+      if (vu.fate === "drop" && vu.fateAt === "upload") {
+        count.dropped.add(1);
+        vu.fate = null;
+        vu.client.close();
+      } else if (stage(vu, "upload")) {
+        return;
+      }
+      vu.waiting = true;
+      if (vu.shotDone) list(vu);
+      else later(vu, SETTLE_MS, () => list(vu));
+    })
+    .catch((e: unknown) => failed(vu, e));
+}
+
+/** Its own photo in the room's listing, by member (one row: a missing one is lost), then the first page,
+ *  which the app's gallery shows: every client reading the whole listing would cost the room N² rows. */
+function list(vu: Vu): void {
+  if (vu.listed || vu.over) return;
+  vu.listed = true;
+  const t0 = vu.real();
+  const shotPhotos = `/api/rooms/${vu.data.roomId}/photos?shot=${vu.shotId}`;
+  listPhotos(`${shotPhotos}&member=${vu.memberId}`)
+    .then((own) => {
+      const photo = own.find((x) => x.photoId === vu.mine?.photoId) ?? null;
+      if (!photo) count.lost.add(1);
+      if (DOWNLOAD === "none") return download(vu, photo, [], t0);
+      return listPhotos(`${shotPhotos}&limit=${PER_CLIENT}`).then((page) => {
+        const others = page.filter((x) => x.photoId !== photo?.photoId).slice(0, PER_CLIENT - (photo ? 1 : 0));
+        return download(vu, photo, others, t0);
+      });
+    })
+    .catch((e: unknown) => failed(vu, e));
+}
+
+function listPhotos(path: string): Promise<PhotoView[]> {
+  return retrying(() => request("GET", path)).then((r) => {
+    if (r.status !== 200) throw new Error(`list: ${why(r)}`);
+    return (r.json() as PhotoPage).photos;
+  });
+}
+
+type FileToGet = { url: string; check?: Uint8Array };
+
+/** Downloads the files one after another, as a phone's gallery would; its own are checked byte for byte. */
+function download(vu: Vu, own: PhotoView | null, others: PhotoView[], t0: number): Promise<void> {
+  const files: FileToGet[] = [];
+  for (const p of own ? [own, ...others] : others) {
+    const check = p === own ? vu.mine! : undefined;
+    if (DOWNLOAD === "all") files.push({ url: p.url, check: check?.photo });
+    if (p.thumbUrl) files.push({ url: p.thumbUrl, check: check?.thumb });
+  }
+  return downloadFrom(vu, files, 0, t0);
+}
+
+function downloadFrom(vu: Vu, files: FileToGet[], i: number, t0: number): Promise<void> {
+  if (i === files.length) {
+    const t1 = vu.real();
+    trend.download.add(t1 - t0);
+    mark(vu, "download", t0, t1);
+    finish(vu);
+    return Promise.resolve();
+  }
+  const f = files[i]!;
+  const params: Params = { responseType: f.check ? "binary" : "none" };
+  return retrying(() => request("GET", f.url, null, params)).then((r) => {
+    if (r.status !== 200) {
+      // Its own acknowledged photo (or thumb) listed but not there to download is lost too.
+      if (f.check && r.status === 404) count.lost.add(1);
+      failed(vu, `download ${f.url}: ${why(r)}`);
+      return;
+    }
+    count.downloaded.add(1);
+    count.download_bytes.add(Number(r.headers["Content-Length"] ?? 0));
+    if (f.check && !same(r.body as ArrayBuffer, f.check)) count.corrupt.add(1);
+    return downloadFrom(vu, files, i + 1, t0);
+  });
+}
+
+function failed(vu: Vu, reason: unknown): void {
+  if (vu.over) return;
+  count.errors.add(1);
+  console.warn(`VU ${vu.id}: ${reason instanceof Error ? reason.message : String(reason)}`);
+  finish(vu);
+}
+
+function finish(vu: Vu): void {
+  vu.over = true;
+  for (const h of vu.handles) clearTimeout(h);
+  vu.client.close();
+}
+
+/** Re-sends a request while its failure may pass (no answer, 5xx: a server restarting), with the shared
+ *  retry policy; only for requests a repeat cannot harm (uploads are idempotent). */
 function retrying<R extends { status: number }>(go: () => Promise<R>, attempt = 1): Promise<R> {
-  return go().then((r) =>
-    isRetryable(r.status) && attempt < UPLOAD_RETRY.attempts
-      ? new Promise<void>((ok) => void setTimeout(ok, retryDelay(attempt, Math.random))).then(() =>
-          retrying(go, attempt + 1),
-        )
-      : r,
-  );
+  return go().then((r) => {
+    if (!isRetryable(r.status) || attempt >= UPLOAD_RETRY.attempts) return r;
+    return sleep(retryDelay(attempt, Math.random)).then(() => retrying(go, attempt + 1));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
 }
 
 function request(method: string, path: string, body: RequestBody | null = null, params: Params = {}) {
   const go = () => http.asyncRequest(method, path.startsWith("http") ? path : BASE + path, body, params);
-  return DELAY_MS > 0 ? new Promise<void>((r) => void setTimeout(r, DELAY_MS)).then(go) : go();
+  if (DELAY_MS > 0) return sleep(DELAY_MS).then(go);
+  return go();
 }
 
-const why = (r: { status: number; error: string; body: unknown }) =>
-  r.status === 0 ? `no response (${r.error})` : `${r.status} ${typeof r.body === "string" ? r.body.slice(0, 200) : ""}`;
+function why(r: { status: number; error: string; body: unknown }): string {
+  if (r.status === 0) return `no response (${r.error})`;
+  return `${r.status} ${typeof r.body === "string" ? r.body.slice(0, 200) : ""}`;
+}
 
 /** A socket whose frames each way wait `ms` first: added latency without a proxy. */
 function delayed(ws: WebSocket, ms: number): SocketLike {
@@ -371,10 +493,18 @@ function delayed(ws: WebSocket, ms: number): SocketLike {
     get readyState() {
       return ws.readyState;
     },
-    send: (d) => void setTimeout(() => ws.readyState === 1 && ws.send(d), ms),
+    send(d) {
+      setTimeout(() => {
+        if (ws.readyState === 1) ws.send(d);
+      }, ms);
+    },
     close: (code, reason) => ws.close(code, reason),
-    addEventListener: (type, fn) =>
-      ws.addEventListener(type, type === "message" ? (e) => void setTimeout(() => fn(e), ms) : fn),
+    addEventListener(type, fn) {
+      if (type !== "message") return ws.addEventListener(type, fn);
+      ws.addEventListener(type, (e) => {
+        setTimeout(() => fn(e), ms);
+      });
+    },
   };
 }
 
@@ -405,9 +535,9 @@ export function handleSummary(s: SummaryData) {
   const n = (name: string) => v(name, "count") ?? 0;
   const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
   const span = (p: Phase) => (n(`t_${p}_start`) ? diff(v(`t_${p}_end`, "max"), v(`t_${p}_start`, "min")) : null);
-  const request = v("t_shoot_start", "min");
+  const shootRequest = v("t_shoot_start", "min");
   const delivery = (stat: string) =>
-    n("shoot_delivery") && request !== null ? v("shoot_delivery", stat)! - request : null;
+    n("shoot_delivery") && shootRequest !== null ? v("shoot_delivery", stat)! - shootRequest : null;
   const phases = {
     connect_ms: span("connect"),
     join_ms: span("join"),
