@@ -17,7 +17,6 @@ export default defineConfig({
             "scripts/**/*.test.ts",
             "app/src/**/*.test.ts",
           ],
-          exclude: ["worker/**/*.workers.test.ts"],
           environment: "node",
         },
       },
@@ -32,14 +31,14 @@ export default defineConfig({
         // Worktrees share one node_modules through a symlink; resolving through its real path makes
         // vite hand workerd module ids it cannot load (photon's .wasm).
         resolve: { preserveSymlinks: true },
-        test: { name: "workers", include: ["test/workers/**/*.test.ts", "worker/**/*.workers.test.ts"] },
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
       },
       {
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/e2e/global-setup.ts"],
+          globalSetup: ["test/e2e/kit/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

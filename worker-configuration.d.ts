@@ -3,7 +3,7 @@
 // Runtime types generated with workerd@1.20260426.1 2026-04-20 
 declare namespace Cloudflare {
 	interface GlobalProps {
-		mainModule: typeof import("./worker/index");
+		mainModule: typeof import("./worker/adapter/cloudflare/index");
 		durableNamespaces: "Room" | "Mosaic";
 	}
 	interface Env {
@@ -11,8 +11,8 @@ declare namespace Cloudflare {
 		SHOT_WINDOW_MS: "60000";
 		AUTH_SECRET: string;
 		ORGANIZER_KEY: string;
-		ROOMS: DurableObjectNamespace<import("./worker/index").Room>;
-		MOSAICS: DurableObjectNamespace<import("./worker/index").Mosaic>;
+		ROOMS: DurableObjectNamespace<import("./worker/adapter/cloudflare/index").Room>;
+		MOSAICS: DurableObjectNamespace<import("./worker/adapter/cloudflare/index").Mosaic>;
 	}
 }
 interface Env extends Cloudflare.Env {}

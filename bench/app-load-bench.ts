@@ -6,7 +6,7 @@ import { buildApp } from "../scripts/build-app.ts";
 import { startServer } from "../scripts/local-server.ts";
 import { findChromium } from "../test/browser/global-setup.ts";
 import { launchChromium } from "../test/browser/chromium.ts";
-import { Api } from "../test/e2e/api.ts";
+import { Api } from "../test/e2e/kit/api.ts";
 
 const RUNS = 9;
 

@@ -5,8 +5,8 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { PhotonImage } from "@cf-wasm/photon";
 import type { PhotoPage, RoomStats } from "../shared/protocol.ts";
 import { startServer } from "../scripts/local-server.ts";
-import { Api, fixture } from "../test/e2e/api.ts";
-import { tagJpeg } from "../test/e2e/jpeg-tag.ts";
+import { Api, fixture } from "../test/e2e/kit/api.ts";
+import { tagJpeg } from "../test/e2e/kit/jpeg-tag.ts";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
 /** What one gallery client does, as the app does it: the first listing page with its thumbs, the mosaic, one full photo. */

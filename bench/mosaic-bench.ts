@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { PhotonImage, initPhoton, watermark } from "@cf-wasm/photon";
-import { composeMosaic, mosaicGrid } from "../worker/photos/mosaic.ts";
+import { composeMosaic, mosaicGrid } from "../worker/mosaic/compose.ts";
 
 const SIZES = [100, 1000];
 const PHOTON_RUNS = 5;

@@ -6,7 +6,7 @@ import { authRoutes } from "./auth/routes.ts";
 import { HttpError, onError } from "./http-error.ts";
 import { photoRoutes } from "./photos/routes.ts";
 import type { Platform } from "./platform.ts";
-import { roomRoutes } from "./rooms/routes.ts";
+import { roomRoutes } from "./room/routes.ts";
 
 export function createApp<E extends object>(
   platformFor: (env: E, executionCtx: { waitUntil(p: Promise<unknown>): void } | undefined) => Platform,

@@ -5,7 +5,7 @@ import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { sniffImage } from "../../worker/photos/image-check.ts";
-import { Api } from "../e2e/api.ts";
+import { Api } from "../e2e/kit/api.ts";
 import { launchChromium, phonePage, screenshot } from "./chromium.ts";
 
 const chromiumPath = inject("chromium");

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { buildApp } from "../../scripts/build-app.ts";
-import e2eSetup from "../e2e/global-setup.ts";
+import e2eSetup from "../e2e/kit/global-setup.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

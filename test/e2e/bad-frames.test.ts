@@ -5,8 +5,8 @@
 import WebSocket from "ws";
 import { describe, expect, inject, it } from "vitest";
 import type { SocketLike } from "../../shared/room-client.ts";
-import { Api } from "./api.ts";
-import { joinRaw, openRaw, sleep, tracedClient } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { joinRaw, openRaw, sleep, tracedClient } from "./kit/sockets.ts";
 
 for (const server of inject("servers")) {
   describe(`bad frames over real sockets on ${server.kind}`, () => {

@@ -4,9 +4,9 @@
 import { describe, expect, inject, it } from "vitest";
 import { LIMITS } from "../../shared/protocol.ts";
 import { b64url, type LoginClaims } from "../../worker/auth/token.ts";
-import { Api, fixture } from "./api.ts";
-import { chunkedUpload, devToken, photoFor, rawRequest } from "./http-kit.ts";
-import { joinRaw } from "./sockets.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { chunkedUpload, devToken, photoFor, rawRequest } from "./kit/http-kit.ts";
+import { joinRaw } from "./kit/sockets.ts";
 
 type Answer = { status: number; body: any };
 

@@ -3,10 +3,10 @@
 // instant, or it fires as soon as it can and says it was late: never silently mistimed.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FireEvent } from "../../shared/room-client.ts";
-import { Api } from "./api.ts";
-import { DelayProxy } from "./delay-proxy.ts";
-import { photoFor } from "./http-kit.ts";
-import { until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { DelayProxy } from "./kit/delay-proxy.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { until } from "./kit/sockets.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
 

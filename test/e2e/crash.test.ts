@@ -5,11 +5,11 @@
 // shutdown (SIGTERM).
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalServer } from "../../scripts/local-server.ts";
-import { Api } from "./api.ts";
-import { hangingUpload, photoFor, uploadRetry } from "./http-kit.ts";
-import { ownServer } from "./own-server.ts";
-import { rejoins, syncedRoom, uploadsAcross } from "./restart-kit.ts";
-import { until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { hangingUpload, photoFor, uploadRetry } from "./kit/http-kit.ts";
+import { ownServer } from "./kit/own-server.ts";
+import { rejoins, syncedRoom, uploadsAcross } from "./kit/restart-kit.ts";
+import { until } from "./kit/sockets.ts";
 
 for (const { kind } of inject("servers")) {
   describe.skipIf(kind === "external")(`server crashes on ${kind}`, () => {

@@ -3,10 +3,10 @@
 // (the room's alarm) survives a server restart.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalServer } from "../../scripts/local-server.ts";
-import { Api } from "./api.ts";
-import { photoFor } from "./http-kit.ts";
-import { ownServer } from "./own-server.ts";
-import { joinRaw, tracedClient, until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { ownServer } from "./kit/own-server.ts";
+import { joinRaw, tracedClient, until } from "./kit/sockets.ts";
 
 const WINDOW_MS = 2500;
 

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startServer, type LocalServer } from "../../scripts/local-server.ts";
 import type { RoomClient } from "../../shared/room-client.ts";
-import { Api, fixture } from "./api.ts";
-import { tagJpeg } from "./jpeg-tag.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { tagJpeg } from "./kit/jpeg-tag.ts";
 
 const WINDOW_MS = 8000;
 

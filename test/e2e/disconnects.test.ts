@@ -2,9 +2,9 @@
 // and guests who join late, over real sockets: the same clientId resumes its membership, nothing is
 // lost and nothing is stored twice.
 import { describe, expect, inject, it } from "vitest";
-import { Api } from "./api.ts";
-import { cutUpload, photoFor } from "./http-kit.ts";
-import { tracedClient, until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { cutUpload, photoFor } from "./kit/http-kit.ts";
+import { tracedClient, until } from "./kit/sockets.ts";
 
 for (const server of inject("servers")) {
   describe(`disconnects and late joins on ${server.kind}`, () => {

@@ -4,8 +4,8 @@
 import { describe, expect, inject, it } from "vitest";
 import type { PhotoPage, RoomStats } from "../../shared/protocol.ts";
 import { unzipStored } from "../unzip-stored.ts";
-import { Api, fixture } from "./api.ts";
-import { tagJpeg } from "./jpeg-tag.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { tagJpeg } from "./kit/jpeg-tag.ts";
 
 const PHOTOS = 30;
 const CLIENTS = 100;

@@ -2,8 +2,8 @@
 // clock sync → shoot → fire → upload → list → download, against each server under test.
 import { describe, expect, inject, it } from "vitest";
 import type { FireEvent, RoomClient } from "../../shared/room-client.ts";
-import { Api, fixture } from "./api.ts";
-import { tagJpeg } from "./jpeg-tag.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { tagJpeg } from "./kit/jpeg-tag.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
 

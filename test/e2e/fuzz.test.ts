@@ -5,10 +5,10 @@
 import { describe, expect, inject, it } from "vitest";
 import { asServerMessage, type PhotoView } from "../../shared/protocol.ts";
 import type { RoomClient } from "../../shared/room-client.ts";
-import { Api, fixture } from "./api.ts";
-import { Fuzz, type FuzzRequest } from "./fuzz-kit.ts";
-import { photoFor } from "./http-kit.ts";
-import { joinRaw, openRaw, step, until, type RawSocket } from "./sockets.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { Fuzz, type FuzzRequest } from "./kit/fuzz-kit.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { joinRaw, openRaw, step, until, type RawSocket } from "./kit/sockets.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const FRAMES = 3000;

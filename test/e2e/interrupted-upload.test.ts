@@ -2,8 +2,8 @@
 // shutting down under it) is answered as retryable, never as the client's malformed input.
 import { connect } from "node:net";
 import { describe, expect, inject, it } from "vitest";
-import { Api } from "./api.ts";
-import { multipart, photoFor } from "./http-kit.ts";
+import { Api } from "./kit/api.ts";
+import { multipart, photoFor } from "./kit/http-kit.ts";
 
 /** Sends the head and `keep` body bytes, half-closes the socket and returns whatever answer arrives. */
 async function halfSentUpload(serverUrl: string, path: string, head: string, body: Uint8Array, keep: number) {

@@ -1,9 +1,9 @@
 // The seed's lost-update race over real sockets: frames that arrive before the app has set up its
 // handlers (welcome, shoot, missed, the fire itself) are replayed to the handlers it sets up later.
 import { describe, expect, inject, it } from "vitest";
-import { Api } from "./api.ts";
-import { photoFor } from "./http-kit.ts";
-import { joinRaw, tracedClient, until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { joinRaw, tracedClient, until } from "./kit/sockets.ts";
 
 for (const server of inject("servers")) {
   describe(`handlers set up late on ${server.kind}`, () => {

@@ -1,9 +1,9 @@
 // The organiser over real sockets: its screen drops before shooting, it shoots twice quickly, it has
 // two tabs open. The room never depends on the owner's socket, and one shoot request is one shot.
 import { describe, expect, inject, it } from "vitest";
-import { Api } from "./api.ts";
-import { photoFor } from "./http-kit.ts";
-import { joinRaw, sleep, step, tracedClient, until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { joinRaw, sleep, step, tracedClient, until } from "./kit/sockets.ts";
 
 for (const server of inject("servers")) {
   describe(`the owner on ${server.kind}`, () => {

@@ -3,8 +3,8 @@
 import { describe, expect, inject, it } from "vitest";
 import type { RoomClient } from "../../shared/room-client.ts";
 import { sniffImage } from "../../worker/photos/image-check.ts";
-import { Api, fixture } from "./api.ts";
-import { tagJpeg } from "./jpeg-tag.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { tagJpeg } from "./kit/jpeg-tag.ts";
 
 const GUESTS = 3;
 

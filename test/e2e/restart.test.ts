@@ -3,11 +3,11 @@
 // jitter (measured), the room carries on, and no acknowledged photo is lost.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalServer } from "../../scripts/local-server.ts";
-import { Api } from "./api.ts";
-import { photoFor } from "./http-kit.ts";
-import { ownServer } from "./own-server.ts";
-import { rejoins, syncedRoom, uploadsAcross } from "./restart-kit.ts";
-import { joinRaw, until } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { ownServer } from "./kit/own-server.ts";
+import { rejoins, syncedRoom, uploadsAcross } from "./kit/restart-kit.ts";
+import { joinRaw, until } from "./kit/sockets.ts";
 
 /** The most events that fall within any window of `ms`. */
 function densest(times: number[], ms: number): number {

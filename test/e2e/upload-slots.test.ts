@@ -2,9 +2,9 @@
 // store one photo, and nobody can write into another member's slot.
 import { describe, expect, inject, it } from "vitest";
 import { b64url } from "../../worker/auth/token.ts";
-import { Api } from "./api.ts";
-import { photoFor } from "./http-kit.ts";
-import { joinRaw } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { joinRaw } from "./kit/sockets.ts";
 
 for (const server of inject("servers")) {
   describe(`upload slots on ${server.kind}`, () => {

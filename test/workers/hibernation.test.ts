@@ -5,7 +5,7 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Room } from "../../worker/room/room-object.ts";
+import { Room } from "../../worker/adapter/cloudflare/room-object.ts";
 import { auth, call, join, type TestSocket } from "./helpers.ts";
 
 async function owner() {

@@ -3,7 +3,7 @@
 // It catches up with the room's tile index, so a tile whose add() was lost still reaches the mosaic.
 import { fail } from "../http-error.ts";
 import type { MosaicPage, Result, TileRecord } from "../platform.ts";
-import { MOSAIC_PAGE_TILES, blankCanvas, encodeCanvas, mosaicGrid, pasteTile } from "../photos/mosaic.ts";
+import { MOSAIC_PAGE_TILES, blankCanvas, encodeCanvas, mosaicGrid, pasteTile } from "./compose.ts";
 import { TILE_SIZE, makeTile } from "../photos/thumbnail.ts";
 import { mosaicKey, type MosaicDeps, type MosaicHost, type MosaicRef } from "./mosaic-host.ts";
 import { MosaicStore } from "./mosaic-store.ts";

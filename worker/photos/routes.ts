@@ -5,7 +5,7 @@ import { roomIdParam, type AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/routes.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { flushAccess } from "./access-stats.ts";
-import { redirectToMosaic } from "./mosaic-route.ts";
+import { redirectToMosaic } from "../mosaic/mosaic-route.ts";
 import { serveFile, serveMosaicFile } from "./serve-file.ts";
 import { downloadShotZip } from "./shot-zip.ts";
 import { uploadPhoto } from "./upload.ts";

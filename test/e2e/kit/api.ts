@@ -1,10 +1,11 @@
 // A small HTTP client for the black-box tests: login, rooms, shoot, upload, list, download.
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
-import { RoomClient, type RoomClientOptions, type SocketLike } from "../../shared/room-client.ts";
-import type { PhotoPage } from "../../shared/protocol.ts";
+import { RoomClient, type RoomClientOptions, type SocketLike } from "../../../shared/room-client.ts";
+import type { PhotoPage } from "../../../shared/protocol.ts";
 
-export const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}`, import.meta.url)));
+export const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url)));
 
 export class Api {
   constructor(readonly base: string) {}

@@ -1,9 +1,9 @@
 // Raw WebSockets and RoomClients for the fault tests: every frame kept, abrupt termination, the
 // sockets a client opened (so a test can cut the current one), and small waiting helpers.
 import WebSocket from "ws";
-import type { RoomClientOptions, SocketLike } from "../../shared/room-client.ts";
+import type { RoomClientOptions, SocketLike } from "../../../shared/room-client.ts";
 import type { Api } from "./api.ts";
-import { FrameInbox } from "../frame-inbox.ts";
+import { FrameInbox } from "../../frame-inbox.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -2,8 +2,8 @@
 // (each tile's colour at its centre, background in empty slots), within JPEG's tolerance.
 import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
-import { sniffImage } from "./image-check.ts";
-import { MOSAIC_PAGE_TILES, composeMosaic, mosaicGrid, pasteTile } from "./mosaic.ts";
+import { sniffImage } from "../photos/image-check.ts";
+import { MOSAIC_PAGE_TILES, composeMosaic, mosaicGrid, pasteTile } from "./compose.ts";
 
 type Rgb = [number, number, number];
 

@@ -1,13 +1,13 @@
 // The Durable Object for one room: adapts SQLite storage, hibernatable WebSockets and the alarm
 // to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode } from "../../shared/protocol.ts";
-import type { AccessCounts, PhotoInput, PhotoQuery } from "../platform.ts";
-import { engineConfig } from "./room-config.ts";
-import { RoomEngine } from "./room-engine.ts";
-import { guard, refuseUnknownRoom, refuseUpgrade } from "./room-entry.ts";
-import { durableSql } from "../durable-sql.ts";
-import type { Attachment, Conn, RoomHost } from "./room-host.ts";
+import { CloseCode } from "../../../shared/protocol.ts";
+import type { AccessCounts, PhotoInput, PhotoQuery } from "../../platform.ts";
+import { engineConfig } from "../../room/room-config.ts";
+import { RoomEngine } from "../../room/room-engine.ts";
+import { guard, refuseUnknownRoom, refuseUpgrade } from "../../room/room-entry.ts";
+import { durableSql } from "./durable-sql.ts";
+import type { Attachment, Conn, RoomHost } from "../../room/room-host.ts";
 
 export class Room extends DurableObject<Env> {
   private readonly engine: RoomEngine;

@@ -1,6 +1,6 @@
 // Reproducible fuzz input for the fuzz test: a seeded PRNG, random and mutated WebSocket frames built
 // from valid ones, and random and mutated HTTP requests (paths, tokens, JSON and multipart bodies).
-import { mulberry32 } from "../../scripts/prng.ts";
+import { mulberry32 } from "../../../scripts/prng.ts";
 
 const NASTY = [
   "\u0000",

@@ -1,5 +1,5 @@
 // BlobStore over an R2 bucket.
-import type { BlobStore } from "./platform.ts";
+import type { BlobStore } from "../../platform.ts";
 
 export function r2BlobStore(bucket: R2Bucket): BlobStore {
   return {

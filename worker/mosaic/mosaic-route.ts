@@ -2,7 +2,7 @@
 // mosaic page, which the mosaic builder encodes first when tiles arrived since its last version.
 import { roomIdParam, type AppContext } from "../app-env.ts";
 import { HttpError, unwrap } from "../http-error.ts";
-import { mosaicName } from "../mosaic/mosaic-host.ts";
+import { mosaicName } from "./mosaic-host.ts";
 
 const SHOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -1,12 +1,12 @@
 // The Durable Object that builds one shot's mosaic: adapts SQLite storage and the alarm to the
 // runtime-agnostic MosaicEngine. One per (room, shot), so encoding never delays the room itself.
 import { DurableObject } from "cloudflare:workers";
-import { mosaicStub, roomStub } from "../durable-stubs.ts";
-import type { MosaicApi } from "../platform.ts";
-import { r2BlobStore } from "../r2-blob-store.ts";
-import { durableSql } from "../durable-sql.ts";
-import { MosaicEngine } from "./mosaic-engine.ts";
-import type { MosaicRef } from "./mosaic-host.ts";
+import { mosaicStub, roomStub } from "./durable-stubs.ts";
+import type { MosaicApi } from "../../platform.ts";
+import { r2BlobStore } from "./r2-blob-store.ts";
+import { durableSql } from "./durable-sql.ts";
+import { MosaicEngine } from "../../mosaic/mosaic-engine.ts";
+import type { MosaicRef } from "../../mosaic/mosaic-host.ts";
 
 export class Mosaic extends DurableObject<Env> {
   private readonly engine: MosaicEngine;

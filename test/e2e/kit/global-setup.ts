@@ -1,6 +1,6 @@
 // Starts the servers the black-box suite runs against (or takes E2E_URL) and provides their URLs.
 import type { TestProject } from "vitest/node";
-import { startServer, type LocalServer, type ServerKind } from "../../scripts/local-server.ts";
+import { startServer, type LocalServer, type ServerKind } from "../../../scripts/local-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -3,11 +3,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
-import type { TileRecord } from "../platform.ts";
-import { r2BlobStore } from "../r2-blob-store.ts";
-import type { Sql, SqlValue } from "../room/room-host.ts";
-import { ADD_GRACE_MS, MosaicEngine, TILE_BYTES } from "./mosaic-engine.ts";
-import { mosaicKey, type MosaicRef } from "./mosaic-host.ts";
+import type { TileRecord } from "../../worker/platform.ts";
+import { r2BlobStore } from "../../worker/adapter/cloudflare/r2-blob-store.ts";
+import type { Sql, SqlValue } from "../../worker/room/room-host.ts";
+import { ADD_GRACE_MS, MosaicEngine, TILE_BYTES } from "../../worker/mosaic/mosaic-engine.ts";
+import { mosaicKey, type MosaicRef } from "../../worker/mosaic/mosaic-host.ts";
 
 type Rgb = [number, number, number];
 const solid = (rgb: Rgb) => {

@@ -1,13 +1,13 @@
 // The Cloudflare Worker: the Hono app over Durable Objects (one per room, one mosaic builder per
 // shot), R2 and caches.default.
-import { createApp } from "./app.ts";
-import { authSecret } from "./auth/secret.ts";
+import { createApp } from "../../app.ts";
+import { authSecret } from "../../auth/secret.ts";
 import { roomStub } from "./durable-stubs.ts";
-import { mosaicClient } from "./mosaic/mosaic-object.ts";
+import { mosaicClient } from "./mosaic-object.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
 
-export { Room } from "./room/room-object.ts";
-export { Mosaic } from "./mosaic/mosaic-object.ts";
+export { Room } from "./room-object.ts";
+export { Mosaic } from "./mosaic-object.ts";
 
 const app = createApp<Env>((env, ctx) => ({
   room: (roomId, hint) => roomStub(env, roomId, hint),

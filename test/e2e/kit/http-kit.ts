@@ -2,7 +2,7 @@
 // mid-body or whose answer is lost (over a raw TCP socket), and tokens signed with the dev secret.
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { signToken, type Claims } from "../../worker/auth/token.ts";
+import { signToken, type Claims } from "../../../worker/auth/token.ts";
 import { type Api, fixture } from "./api.ts";
 import { tagJpeg } from "./jpeg-tag.ts";
 import { sleep } from "./sockets.ts";
