@@ -1,5 +1,6 @@
-// Mosaic benchmark: photon (decode 64 px tile JPEGs + composeMosaic) against ImageMagick montage on
-// 256 px thumbnails, for 100 and 1000 tiles. Run: `npx tsx bench/mosaic-bench.ts`.
+// Mosaic benchmark: photon (decode 64 px tile JPEGs + composeMosaic, which runs the builder's own
+// composeChunked) against ImageMagick montage on 256 px thumbnails, for 100 and 1000 tiles.
+// Run: `npx tsx bench/mosaic-bench.ts`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";

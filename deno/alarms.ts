@@ -1,6 +1,6 @@
 // Each room's one durable wake-up on Deno, like a Durable Object's alarm: stored (SQLite), armed as
 // a timer in this process, and re-armed for every room at startup so a restart never loses a deadline.
-import type { Sql } from "../worker/room/room-host.ts";
+import type { Sql } from "../worker/sql.ts";
 
 /** setTimeout fires at once past 2^31-1 ms; longer waits are taken in steps. */
 export const MAX_TIMER_MS = 2 ** 30;

@@ -2,7 +2,7 @@
 // file, then renamed, so a reader never sees half a photo), content type and etag in SQLite.
 import { dirname } from "node:path";
 import type { BlobMeta, BlobStore } from "../worker/platform.ts";
-import type { Sql } from "../worker/room/room-host.ts";
+import type { Sql } from "../worker/sql.ts";
 import { safePath } from "./safe-path.ts";
 
 type MetaRow = { content_type: string; size: number; etag: string };

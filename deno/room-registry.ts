@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ROOM_ID } from "../worker/app-env.ts";
 import type { RoomApi } from "../worker/platform.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
-import type { Sql } from "../worker/room/room-host.ts";
+import type { Sql } from "../worker/sql.ts";
 import { Alarms, sqlAlarmStore } from "./alarms.ts";
 import { RoomActor } from "./room-actor.ts";
 import { openSqlite } from "./sqlite.ts";

@@ -1,7 +1,7 @@
 // SQLite files for the Deno server (node:sqlite's synchronous DatabaseSync), exposed as the room
 // engine's Sql interface: the same synchronous calls a Durable Object's storage.sql answers.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { Row, Sql, SqlValue } from "../worker/room/room-host.ts";
+import type { Row, Sql, SqlValue } from "../worker/sql.ts";
 
 export type SqliteFile = Sql & { close(): void };
 

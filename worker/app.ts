@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { HttpError, onError } from "./http-error.ts";
+import { mosaicRoutes } from "./mosaic/routes.ts";
 import { photoRoutes } from "./photos/routes.ts";
 import type { Platform } from "./platform.ts";
 import { roomRoutes } from "./room/routes.ts";
@@ -26,6 +27,7 @@ export function createApp<E extends object>(
   api.route("/", authRoutes);
   api.route("/rooms", roomRoutes);
   api.route("/rooms", photoRoutes);
+  api.route("/rooms", mosaicRoutes);
   app.route("/api", api as never);
   app.notFound(() => {
     throw new HttpError(404, "not_found", "no such route");

@@ -5,9 +5,10 @@ import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
 import type { TileRecord } from "../../worker/platform.ts";
 import { r2BlobStore } from "../../worker/adapter/cloudflare/r2-blob-store.ts";
-import type { Sql, SqlValue } from "../../worker/room/room-host.ts";
+import type { Sql, SqlValue } from "../../worker/sql.ts";
 import { ADD_GRACE_MS, MosaicEngine, TILE_BYTES } from "../../worker/mosaic/mosaic-engine.ts";
-import { mosaicKey, type MosaicRef } from "../../worker/mosaic/mosaic-host.ts";
+import type { MosaicRef } from "../../worker/mosaic/mosaic-host.ts";
+import { mosaicKey } from "../../worker/mosaic/mosaic-names.ts";
 
 type Rgb = [number, number, number];
 const solid = (rgb: Rgb) => {

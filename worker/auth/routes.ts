@@ -1,9 +1,9 @@
 // POST /api/login: an organiser gets a signed bearer token (no accounts: the token is the identity).
 import { Hono } from "hono";
 import { LIMITS } from "../../shared/protocol.ts";
-import { bearer, jsonBody, type AppContext, type AppEnv } from "../app-env.ts";
+import { jsonBody, type AppEnv } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
-import { randomId, signToken, verifyToken, type LoginClaims } from "./token.ts";
+import { randomId, signToken } from "./token.ts";
 
 export const LOGIN_TTL_MS = 7 * 24 * 3600_000;
 
@@ -19,10 +19,3 @@ export const authRoutes = new Hono<AppEnv>().post("/login", async (c) => {
   const token = await signToken({ k: "login", sub: userId, name, exp: Date.now() + LOGIN_TTL_MS }, authSecret);
   return c.json({ token, userId });
 });
-
-/** The logged-in organiser, from the bearer login token. */
-export async function requireUser(c: AppContext): Promise<LoginClaims> {
-  const claims = await verifyToken(bearer(c), "login", c.var.platform.authSecret);
-  if (!claims) throw new HttpError(401, "bad_token", "login token is invalid or expired");
-  return claims;
-}

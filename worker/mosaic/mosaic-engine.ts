@@ -3,9 +3,10 @@
 // It catches up with the room's tile index, so a tile whose add() was lost still reaches the mosaic.
 import { fail } from "../http-error.ts";
 import type { MosaicPage, Result, TileRecord } from "../platform.ts";
-import { MOSAIC_PAGE_TILES, blankCanvas, encodeCanvas, mosaicGrid, pasteTile } from "./compose.ts";
+import { MOSAIC_PAGE_TILES, composeChunked } from "./compose.ts";
 import { TILE_SIZE, makeTile } from "../photos/thumbnail.ts";
-import { mosaicKey, type MosaicDeps, type MosaicHost, type MosaicRef } from "./mosaic-host.ts";
+import type { MosaicDeps, MosaicHost, MosaicRef } from "./mosaic-host.ts";
+import { mosaicKey } from "./mosaic-names.ts";
 import { MosaicStore } from "./mosaic-store.ts";
 
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
@@ -20,9 +21,6 @@ const MAX_GAP_MS = 2000;
 export const RESYNC_MS = 5000;
 /** A tile the room recorded less than this long ago is still on its way through add(); only older ones are fetched. */
 export const ADD_GRACE_MS = 2000;
-/** Tiles read from SQLite at a time while composing, so a page never holds more than this many at once. */
-const CHUNK_TILES = 64;
-const BACKGROUND: [number, number, number] = [255, 255, 255];
 
 export type MosaicConfig = { pageTiles?: number; quality?: number };
 
@@ -110,13 +108,10 @@ export class MosaicEngine {
   /** Composes revision `version` of `page` synchronously (so it is exactly that revision), then stores it. */
   private async encode(page: number, version: number): Promise<void> {
     const n = this.store.tilesOn(page);
-    const { cols, rows } = mosaicGrid(Math.max(1, n));
-    const canvas = blankCanvas(cols, rows, TILE_SIZE, BACKGROUND);
-    for (let off = 0; off < n; off += CHUNK_TILES) {
-      const chunk = this.store.tileChunk(page, off, Math.min(CHUNK_TILES, n - off));
-      chunk.forEach((rgba, i) => pasteTile(canvas, cols, off + i, rgba, TILE_SIZE));
-    }
-    const jpeg = encodeCanvas(canvas, cols * TILE_SIZE, rows * TILE_SIZE, this.quality);
+    const jpeg = composeChunked(n, (offset, count) => this.store.tileChunk(page, offset, count), {
+      tileSize: TILE_SIZE,
+      quality: this.quality,
+    });
     await this.deps.blobs.put(mosaicKey(this.store.ref()!, page, version), jpeg, "image/jpeg");
     this.store.stored(page, version);
     this.store.setMeta("encodedAt", this.host.now());

@@ -1,6 +1,6 @@
 // The mosaic builder's SQLite tables: its tiles in upload order (raw RGBA blobs), removed photos,
 // each page's content revision and stored versions, and a little meta (which room and shot, wake-ups).
-import type { Sql, SqlValue } from "../room/room-host.ts";
+import type { Sql, SqlValue } from "../sql.ts";
 import type { MosaicRef } from "./mosaic-host.ts";
 
 export type PageRow = { page: number; version: number; encoded: number; purge: number };

@@ -1,12 +1,11 @@
-// Photo routes: upload, the paged listing, removal by the owner, immutable files and mosaics, the
-// group mosaic redirect, the owner's ZIP of a shot and the owner's download stats.
+// Photo routes: upload, the paged listing, removal by the owner, immutable files, the owner's ZIP of a
+// shot and the owner's download stats.
 import { Hono } from "hono";
 import { roomIdParam, type AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth/routes.ts";
+import { requireUser } from "../auth/require-user.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { flushAccess } from "./access-stats.ts";
-import { redirectToMosaic } from "../mosaic/mosaic-route.ts";
-import { serveFile, serveMosaicFile } from "./serve-file.ts";
+import { serveFile } from "./serve-file.ts";
 import { downloadShotZip } from "./shot-zip.ts";
 import { uploadPhoto } from "./upload.ts";
 
@@ -47,8 +46,6 @@ export const photoRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   .get("/:roomId/files/:name", serveFile)
-  .get("/:roomId/mosaic", redirectToMosaic)
-  .get("/:roomId/mosaics/:name", serveMosaicFile)
   .get("/:roomId/stats", async (c) => {
     const user = await requireUser(c);
     const { platform } = c.var;

@@ -3,7 +3,6 @@
 // ETag/304 and single byte ranges (206, or 416 when unsatisfiable).
 import { roomIdParam, type AppContext } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
-import { mosaicKey, parseMosaicName } from "../mosaic/mosaic-host.ts";
 import { etagMatches, resolveRange, sliceStream } from "./byte-range.ts";
 import { readThrough } from "./read-through.ts";
 import { blobKey } from "./upload.ts";
@@ -27,16 +26,6 @@ export function serveFile(c: AppContext): Promise<Response> {
   const file = fileNamed(roomIdParam(c), c.req.param("name") ?? "");
   if (!file) throw new HttpError(404, "file_not_found", "no such file");
   return serveImmutable(c, file);
-}
-
-/** GET /api/rooms/:roomId/mosaics/:name (`<shotId>-p<page>-<version>.jpg`) */
-export function serveMosaicFile(c: AppContext): Promise<Response> {
-  const roomId = roomIdParam(c);
-  const name = c.req.param("name") ?? "";
-  const m = parseMosaicName(name);
-  if (!m) throw new HttpError(404, "file_not_found", "no such mosaic");
-  const key = mosaicKey({ roomId, shotId: m.shotId }, m.page, m.version);
-  return serveImmutable(c, { roomId, key, etag: `"${name.slice(0, -4)}"`, contentType: "image/jpeg" });
 }
 
 export async function serveImmutable(c: AppContext, f: ImmutableFile): Promise<Response> {

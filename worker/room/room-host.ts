@@ -1,18 +1,7 @@
 // What the room engine needs from its runtime: synchronous SQL, the open sockets with their
 // attachments, an alarm and a short timer. A Durable Object and a Deno actor each implement it.
+import type { Sql } from "../sql.ts";
 
-/** Blobs are bound as Uint8Array or ArrayBuffer and read back as either, depending on the runtime. */
-export type SqlValue = string | number | null | ArrayBuffer | Uint8Array;
-export type Row = Record<string, SqlValue>;
-
-export interface Sql {
-  /** Runs one statement synchronously and returns its rows. */
-  exec<T extends Row = Row>(query: string, ...params: SqlValue[]): T[];
-  /** Runs fn atomically: all its writes land, or none do. */
-  transaction<T>(fn: () => T): T;
-}
-
-/** Per-socket identity, kept with the socket so it survives hibernation. */
 /** A socket's identity, kept with the socket so it survives hibernation; `ready` once its clock synced. */
 export type Attachment = { memberId: string; role: "guest" | "viewer"; name: string; ready?: true };
 

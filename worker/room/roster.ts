@@ -1,7 +1,8 @@
 // Membership, broadcast and the photo index of one room, behind one module: the piece a very large
 // room would spread over several objects. Counts go out coalesced (≤ one frame per 100 ms), never per event.
 import type { PhotoView, ServerMessage } from "../../shared/protocol.ts";
-import type { Attachment, Conn, RoomHost, Row } from "./room-host.ts";
+import type { Row } from "../sql.ts";
+import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
 export const COALESCE_MS = 100;
 

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { LIMITS } from "../../shared/protocol.ts";
 import { jsonBody, roomIdParam, type AppEnv } from "../app-env.ts";
-import { requireUser } from "../auth/routes.ts";
+import { requireUser } from "../auth/require-user.ts";
 import { randomId } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { locationHint } from "./location-hint.ts";

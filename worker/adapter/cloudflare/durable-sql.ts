@@ -1,5 +1,5 @@
 // A Durable Object's SQLite storage as the engines' synchronous Sql interface (rooms and mosaic builders).
-import type { Sql, SqlValue } from "../../room/room-host.ts";
+import type { Sql, SqlValue } from "../../sql.ts";
 
 export function durableSql(storage: DurableObjectStorage): Sql {
   return {
