@@ -21,7 +21,10 @@ import {
 import { fail } from "../http-error.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, Result, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
-import { Roster, createRosterSchema } from "./roster.ts";
+import { Broadcast } from "./broadcast.ts";
+import { PhotoIndex } from "./photo-index.ts";
+import { Presence } from "./presence.ts";
+import { migrateRoomSchema } from "./room-schema.ts";
 import { ShotBook } from "./shot-book.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
@@ -39,7 +42,9 @@ export type EngineConfig = {
 };
 
 export class RoomEngine {
-  readonly roster: Roster;
+  readonly presence: Presence;
+  readonly photos: PhotoIndex;
+  readonly out: Broadcast;
   readonly shots: ShotBook;
   private readonly limiter = new RateLimiter(LIMITS.framesPerSecond, LIMITS.frameBurst);
 
@@ -47,11 +52,18 @@ export class RoomEngine {
     private readonly host: RoomHost,
     private readonly config: EngineConfig,
   ) {
-    host.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
-    host.sql.exec("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)");
-    createRosterSchema(host);
-    this.roster = new Roster(host, (key) => `/api/rooms/${this.roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`);
-    this.shots = new ShotBook(host, this.roster, config.shotWindowMs);
+    migrateRoomSchema(host.sql);
+    this.out = new Broadcast(host, {
+      members: () => ({ count: this.presence.guestCount(), ready: this.presence.readyCount() }),
+      photos: (shotId) => this.photos.photoCount(shotId),
+    });
+    this.presence = new Presence(host, () => this.out.membersChanged());
+    this.photos = new PhotoIndex(
+      host,
+      (key) => `/api/rooms/${this.roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`,
+      (shotId) => this.out.photosChanged(shotId),
+    );
+    this.shots = new ShotBook(host, this.presence, this.photos, this.out, config.shotWindowMs);
   }
 
   // ---- meta ----
@@ -90,9 +102,9 @@ export class RoomEngine {
       roomId: this.roomId,
       title: this.meta("title") ?? "",
       state: shot && shot.state === "pending" ? "shooting" : "waiting",
-      members: this.roster.guestCount(),
-      ready: this.roster.readyCount(),
-      photos: this.roster.photoCount(),
+      members: this.presence.guestCount(),
+      ready: this.presence.readyCount(),
+      photos: this.photos.photoCount(),
       ...(shot ? { shot } : {}),
     };
   }
@@ -117,7 +129,7 @@ export class RoomEngine {
       case "ping": {
         const ping = asPing(msg);
         if (!ping) return this.error(conn, ErrorCode.BadMessage, "ping needs numeric id and t0");
-        this.roster.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts });
+        this.out.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts });
         if (ping.rtt !== undefined) this.shots.noteRtt(ping.rtt);
         return;
       }
@@ -143,32 +155,32 @@ export class RoomEngine {
       case "ready": {
         if (!asReady(msg)) return this.error(conn, ErrorCode.BadMessage, "ready needs a non-negative error");
         if (!conn.attachment()) return this.error(conn, ErrorCode.NotJoined, "join first");
-        return this.roster.markReady(conn);
+        return this.presence.markReady(conn);
       }
     }
   }
 
   onClose(conn: Conn): void {
     this.limiter.forget(conn);
-    this.roster.detach(conn);
+    this.presence.detach(conn);
   }
 
   private async join(conn: Conn, join: JoinMessage): Promise<void> {
     if (!this.exists) return conn.close(CloseCode.UnknownRoom, "unknown room");
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
-    const { memberId } = this.roster.join(join.clientId, name, role);
-    this.roster.attach(conn, { memberId, role, name });
+    const { memberId } = this.presence.join(join.clientId, name, role);
+    this.presence.attach(conn, { memberId, role, name });
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
     const room = this.view()!;
     // The only await in the room: the state above is complete, so what interleaves here sees it whole.
     const uploadToken = role === "guest" ? await this.config.signUpload(this.roomId, memberId) : "";
-    this.roster.sendTo(conn, { type: "welcome", v: PROTOCOL_VERSION, memberId, uploadToken, room });
-    if (follow) this.roster.sendTo(conn, follow);
+    this.out.sendTo(conn, { type: "welcome", v: PROTOCOL_VERSION, memberId, uploadToken, room });
+    if (follow) this.out.sendTo(conn, follow);
   }
 
   private error(conn: Conn, code: ErrorCodeT, message: string): void {
-    this.roster.sendTo(conn, { type: "error", code, message });
+    this.out.sendTo(conn, { type: "error", code, message });
   }
 
   // ---- HTTP-facing operations (RPC on Workers, direct calls on Deno) ----
@@ -190,7 +202,7 @@ export class RoomEngine {
     if (!check.ok) return check;
     if (check.photo) return { ok: true as const, photo: check.photo, created: false };
     return this.host.sql.transaction(() => {
-      const photo = this.roster.addPhoto({ ...input, shotId: check.shotId });
+      const photo = this.photos.addPhoto({ ...input, shotId: check.shotId });
       this.shots.onPhoto(check.shotId);
       return { ok: true as const, photo, created: true };
     });
@@ -200,14 +212,14 @@ export class RoomEngine {
     if (!this.exists) return fail(404, "room_not_found", "no such room");
     const after = q.cursor === undefined ? 0 : Number(q.cursor);
     if (!Number.isSafeInteger(after) || after < 0) return fail(400, "bad_cursor", "cursor is not one this server gave");
-    const { photos, last } = this.roster.list(q, after);
+    const { photos, last } = this.photos.list(q, after);
     return { ok: true as const, photos, ...(last !== null ? { next: String(last) } : {}) };
   }
 
   removePhoto(userId: string, photoId: string): Result<{ keys: string[]; shotId: string }> {
     if (!this.exists) return fail(404, "room_not_found", "no such room");
     if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can remove photos");
-    const removed = this.roster.removePhoto(photoId);
+    const removed = this.photos.removePhoto(photoId);
     if (!removed) return fail(404, "photo_not_found", "no such photo");
     return { ok: true, keys: removed.keys, shotId: removed.shotId };
   }
@@ -215,7 +227,7 @@ export class RoomEngine {
   tiles(shotId: string): Result<{ tiles: TileRecord[] }> {
     if (!this.exists) return fail(404, "room_not_found", "no such room");
     if (this.shots.resolve(shotId) === null) return fail(404, "shot_not_found", "no such shot");
-    return { ok: true, tiles: this.roster.tiles(shotId) };
+    return { ok: true, tiles: this.photos.tiles(shotId) };
   }
 
   latestShot(): Result<{ shotId: string }> {
@@ -256,8 +268,8 @@ export class RoomEngine {
       stats: {
         r2Reads: counter("r2Reads"),
         cacheHits: counter("cacheHits"),
-        members: this.roster.guestCount(),
-        photos: this.roster.photoCount(),
+        members: this.presence.guestCount(),
+        photos: this.photos.photoCount(),
       },
     };
   }

@@ -4,7 +4,10 @@ import type { FiredMessage, MissedMessage, PhotoView, ShootMessage, ShotView } f
 import { fail } from "../http-error.ts";
 import type { Result, ShotReport } from "../platform.ts";
 import type { RoomHost } from "./room-host.ts";
-import type { Roster } from "./roster.ts";
+import type { Broadcast } from "./broadcast.ts";
+import { newId } from "./new-id.ts";
+import type { PhotoIndex } from "./photo-index.ts";
+import type { Presence } from "./presence.ts";
 
 /** `at` is at least this far ahead of the announcement, ms: time to reach every member. */
 export const MIN_LEAD_MS = 1500;
@@ -19,17 +22,11 @@ export class ShotBook {
 
   constructor(
     private readonly host: RoomHost,
-    private readonly roster: Roster,
+    private readonly presence: Presence,
+    private readonly photos: PhotoIndex,
+    private readonly out: Broadcast,
     private readonly windowMs: number,
-  ) {
-    host.sql.exec(`CREATE TABLE IF NOT EXISTS shots (
-      shot_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL,
-      deadline INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0)`);
-    host.sql.exec(`CREATE TABLE IF NOT EXISTS shot_members (
-      shot_id TEXT NOT NULL, member_id TEXT NOT NULL, fired_at REAL, offset REAL, error REAL,
-      late INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (shot_id, member_id))`);
-    host.sql.exec("CREATE TABLE IF NOT EXISTS shot_lead (k INTEGER PRIMARY KEY CHECK (k = 1), max_rtt REAL NOT NULL)");
-  }
+  ) {}
 
   /** Written only when a new longest round trip appears: a few times per room, not per ping. */
   noteRtt(rtt: number): void {
@@ -65,7 +62,7 @@ export class ShotBook {
       deadline: r.deadline,
       state: r.done ? "done" : "pending",
       expected: this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", r.shot_id),
-      uploaded: this.roster.photoCount(r.shot_id),
+      uploaded: this.photos.photoCount(r.shot_id),
     };
   }
 
@@ -88,8 +85,8 @@ export class ShotBook {
     // Far enough ahead that the slowest member gets the frame before `at`.
     const lead = Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * this.longestRtt() + 500));
     const at = now + lead;
-    const shotId = crypto.randomUUID().replace(/-/g, "").slice(0, 20);
-    const guests = [...this.roster.connectedGuests()];
+    const shotId = newId();
+    const guests = [...this.presence.connectedGuests()];
     this.host.sql.transaction(() => {
       this.host.sql.exec(
         "INSERT INTO shots (shot_id, seq, at, deadline) VALUES (?, ?, ?, ?)",
@@ -102,7 +99,7 @@ export class ShotBook {
         this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", shotId, m);
     });
     this.host.setAlarm(at + this.windowMs);
-    this.roster.broadcast({ type: "shoot", shotId, at });
+    this.out.broadcast({ type: "shoot", shotId, at });
     return { shotId, at, created: true };
   }
 
@@ -146,7 +143,7 @@ export class ShotBook {
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
     const r = shotId ? this.row(shotId) : this.latestRow();
     if (!r) return fail(404, "shot_not_found", "no such shot");
-    const photo = this.roster.photo(r.shot_id, memberId);
+    const photo = this.photos.photo(r.shot_id, memberId);
     if (photo) return { ok: true, shotId: r.shot_id, photo };
     if (r.done || this.host.now() > r.deadline)
       return fail(409, "shot_closed", "this shot's upload deadline has passed");
@@ -178,7 +175,7 @@ export class ShotBook {
     this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
     this.host.setAlarm(null);
     const v = this.viewOf(r);
-    this.roster.broadcast({
+    this.out.broadcast({
       type: "shot-done",
       shotId: r.shot_id,
       uploaded: v.uploaded,

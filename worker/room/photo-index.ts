@@ -1,0 +1,150 @@
+// The room's photo index: one row per (shot, member) in upload order, paged listings, the mosaic's tile
+// list and removal. Rows only: the bytes live in the blob store under content-addressed keys.
+import type { PhotoView } from "../../shared/protocol.ts";
+import type { Row } from "../sql.ts";
+import type { RoomHost } from "./room-host.ts";
+import { newId } from "./new-id.ts";
+
+type PhotoRow = {
+  seq: number;
+  photo_id: string;
+  shot_id: string;
+  member_id: string;
+  key: string;
+  thumb_key: string | null;
+  tile_key: string | null;
+  type: string;
+  bytes: number;
+  name: string | null;
+  fired_at: number | null;
+};
+
+export class PhotoIndex {
+  constructor(
+    private readonly host: RoomHost,
+    private readonly fileUrl: (key: string) => string,
+    /** Called when a shot's photo count changed (the broadcast coalesces it). */
+    private readonly photosChanged: (shotId: string) => void,
+  ) {}
+
+  addPhoto(p: {
+    shotId: string;
+    memberId: string;
+    key: string;
+    thumbKey: string | null;
+    tileKey: string | null;
+    type: string;
+    bytes: number;
+    width: number;
+    height: number;
+  }): PhotoView {
+    const photoId = newId();
+    this.host.sql.exec(
+      `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      photoId,
+      p.shotId,
+      p.memberId,
+      p.key,
+      p.thumbKey,
+      p.tileKey,
+      p.type,
+      p.bytes,
+      p.width,
+      p.height,
+      this.host.now(),
+    );
+    this.photosChanged(p.shotId);
+    return this.photo(p.shotId, p.memberId)!;
+  }
+
+  photo(shotId: string, memberId: string): PhotoView | null {
+    const [row] = this.query("WHERE p.shot_id = ? AND p.member_id = ?", [shotId, memberId], 1);
+    return row ? this.view(row) : null;
+  }
+
+  /** Photos ordered by upload, of one shot and/or one member, paged by an opaque cursor (the last row's
+   *  sequence number). One member's photo of a shot is one row of the (shot_id, member_id) index. */
+  list(
+    q: { shotId?: string; memberId?: string; limit: number },
+    after: number,
+  ): { photos: PhotoView[]; last: number | null } {
+    const where = ["p.seq > ?"];
+    const params: Array<string | number> = [after];
+    if (q.shotId !== undefined) {
+      where.push("p.shot_id = ?");
+      params.push(q.shotId);
+    }
+    if (q.memberId !== undefined) {
+      where.push("p.member_id = ?");
+      params.push(q.memberId);
+    }
+    const rows = this.query(`WHERE ${where.join(" AND ")}`, params, q.limit);
+    return { photos: rows.map((r) => this.view(r)), last: rows.length === q.limit ? rows[rows.length - 1]!.seq : null };
+  }
+
+  /** Storage keys of a shot's tiles in upload order, with when each was recorded, for the mosaic. */
+  tiles(shotId: string): Array<{ photoId: string; tileKey: string | null; at: number }> {
+    return this.host.sql
+      .exec<{ photo_id: string; tile_key: string | null; created_at: number }>(
+        "SELECT photo_id, tile_key, created_at FROM photos WHERE shot_id = ? ORDER BY seq",
+        shotId,
+      )
+      .map((r) => ({ photoId: r.photo_id, tileKey: r.tile_key, at: r.created_at }));
+  }
+
+  photoCount(shotId?: string): number {
+    const [row] = shotId
+      ? this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos WHERE shot_id = ?", shotId)
+      : this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos");
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Removes a photo from the index; returns the storage keys no other photo still uses, so the caller
+   * can delete those bytes (keys are content-addressed: two members may upload identical bytes).
+   */
+  removePhoto(photoId: string): { shotId: string; keys: string[] } | null {
+    const [row] = this.host.sql.exec<PhotoRow>("SELECT * FROM photos WHERE photo_id = ?", photoId);
+    if (!row) return null;
+    this.host.sql.exec("DELETE FROM photos WHERE photo_id = ?", photoId);
+    this.photosChanged(row.shot_id);
+    const keys = [...new Set([row.key, row.thumb_key, row.tile_key])].filter((k): k is string => !!k);
+    return { shotId: row.shot_id, keys: keys.filter((k) => !this.keyInUse(k)) };
+  }
+
+  private keyInUse(key: string): boolean {
+    const [row] = this.host.sql.exec<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM photos WHERE key = ? OR thumb_key = ? OR tile_key = ?",
+      key,
+      key,
+      key,
+    );
+    return (row?.n ?? 0) > 0;
+  }
+
+  private query(where: string, params: Array<string | number>, limit: number): PhotoRow[] {
+    return this.host.sql.exec<PhotoRow & Row>(
+      `SELECT p.seq, p.photo_id, p.shot_id, p.member_id, p.key, p.thumb_key, p.tile_key, p.type, p.bytes,
+       m.name AS name, s.fired_at AS fired_at FROM photos p
+       LEFT JOIN members m ON m.member_id = p.member_id
+       LEFT JOIN shot_members s ON s.shot_id = p.shot_id AND s.member_id = p.member_id
+       ${where} ORDER BY p.seq LIMIT ?`,
+      ...params,
+      limit,
+    );
+  }
+
+  private view(r: PhotoRow): PhotoView {
+    return {
+      photoId: r.photo_id,
+      shotId: r.shot_id,
+      memberId: r.member_id,
+      name: r.name ?? "",
+      url: this.fileUrl(r.key),
+      thumbUrl: r.thumb_key ? this.fileUrl(r.thumb_key) : null,
+      bytes: r.bytes,
+      ...(r.fired_at !== null ? { firedAt: r.fired_at } : {}),
+    };
+  }
+}

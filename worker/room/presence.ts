@@ -1,0 +1,121 @@
+// Who is in one room: members by stable clientId, their open sockets (counted from the attachments, so
+// hibernation loses nothing) and which of them are ready. The part of a room a shard would own for its members.
+import type { Attachment, Conn, RoomHost } from "./room-host.ts";
+import { newId } from "./new-id.ts";
+
+type MemberRow = { member_id: string; client_id: string; name: string; role: string; joined_at: number };
+
+export class Presence {
+  private online: Map<string, number> | null = null;
+  /** Open guest sockets per member that reported `ready`; a subset of `online`, rebuilt with it. */
+  private readyOnline = new Map<string, number>();
+  private readonly counted = new WeakMap<Conn, { memberId: string; ready: boolean }>();
+
+  constructor(
+    private readonly host: RoomHost,
+    /** Called after every change to the counts (the broadcast coalesces them). */
+    private readonly changed: () => void,
+  ) {}
+
+  /** Finds or creates the member for a stable clientId: a reconnect resumes the same membership. */
+  join(clientId: string, name: string, role: Attachment["role"]): { memberId: string; created: boolean } {
+    const [row] = this.host.sql.exec<MemberRow>("SELECT * FROM members WHERE client_id = ?", clientId);
+    if (row) {
+      if (row.name !== name || row.role !== role)
+        this.host.sql.exec("UPDATE members SET name = ?, role = ? WHERE member_id = ?", name, role, row.member_id);
+      return { memberId: row.member_id, created: false };
+    }
+    const memberId = newId();
+    this.host.sql.exec(
+      "INSERT INTO members (member_id, client_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?)",
+      memberId,
+      clientId,
+      name,
+      role,
+      this.host.now(),
+    );
+    return { memberId, created: true };
+  }
+
+  memberName(memberId: string): string | null {
+    const [row] = this.host.sql.exec<{ name: string }>("SELECT name FROM members WHERE member_id = ?", memberId);
+    return row ? row.name : null;
+  }
+
+  /** Guests with at least one open socket (an owner's tabs and other viewers do not count). */
+  connectedGuests(): Set<string> {
+    return new Set(this.onlineMap().keys());
+  }
+
+  guestCount(): number {
+    return this.onlineMap().size;
+  }
+
+  /** Connected guests with at least one socket whose clock is synced. */
+  readyCount(): number {
+    this.onlineMap();
+    return this.readyOnline.size;
+  }
+
+  /** Notes that a joined socket's clock is synced; the attachment keeps it across hibernation. */
+  markReady(conn: Conn): void {
+    const a = conn.attachment();
+    if (!a || a.ready) return;
+    this.onlineMap(); // after a wake-up, counts the sockets first (this one as not yet ready)
+    conn.attach({ ...a, ready: true });
+    const c = this.counted.get(conn);
+    if (!c) return;
+    c.ready = true;
+    bump(this.readyOnline, c.memberId, 1);
+    this.changed();
+  }
+
+  /** Gives a socket its identity and counts it, so a join costs O(1) rather than a scan of all sockets. */
+  attach(conn: Conn, a: Attachment): void {
+    this.uncount(conn);
+    conn.attach(a);
+    if (a.role === "guest") this.count(conn, a);
+    this.changed();
+  }
+
+  detach(conn: Conn): void {
+    if (this.uncount(conn)) this.changed();
+  }
+
+  /** Open guest sockets per member. Derived from the sockets' attachments and rebuilt after every
+   *  wake-up (hibernation drops memory, never the sockets), so it is a cache, not state. */
+  private onlineMap(): Map<string, number> {
+    if (!this.online) {
+      this.online = new Map();
+      this.readyOnline = new Map();
+      for (const c of this.host.connections()) {
+        const a = c.attachment();
+        if (a?.role === "guest") this.count(c, a);
+      }
+    }
+    return this.online;
+  }
+
+  private count(conn: Conn, a: Attachment): void {
+    bump(this.onlineMap(), a.memberId, 1);
+    if (a.ready) bump(this.readyOnline, a.memberId, 1);
+    this.counted.set(conn, { memberId: a.memberId, ready: a.ready === true });
+  }
+
+  private uncount(conn: Conn): boolean {
+    const m = this.onlineMap();
+    const c = this.counted.get(conn);
+    if (c === undefined) return false;
+    this.counted.delete(conn);
+    bump(m, c.memberId, -1);
+    if (c.ready) bump(this.readyOnline, c.memberId, -1);
+    return true;
+  }
+}
+
+/** Adds `by` to a per-member count, dropping the member at zero. */
+function bump(m: Map<string, number>, memberId: string, by: number): void {
+  const n = (m.get(memberId) ?? 0) + by;
+  if (n > 0) m.set(memberId, n);
+  else m.delete(memberId);
+}
