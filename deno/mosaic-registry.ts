@@ -6,8 +6,8 @@ import { ROOM_ID } from "../worker/app-env.ts";
 import type { BlobStore, MosaicApi, RoomApi } from "../worker/platform.ts";
 import { MosaicEngine } from "../worker/mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../worker/mosaic/mosaic-host.ts";
-import { guard } from "../worker/room/room-entry.ts";
 import { Alarms, sqlAlarmStore } from "./alarms.ts";
+import { MosaicAlarms } from "./mosaic-alarm.ts";
 import { openSqlite, type SqliteFile } from "./sqlite.ts";
 
 const SHOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -24,11 +24,12 @@ export class MosaicRegistry {
   ) {
     mkdirSync(dir, { recursive: true });
     this.alarmsDb = openSqlite(join(dir, "alarms.sqlite"));
+    const retries = new MosaicAlarms((key, at) => this.alarms.set(key, at));
     // The alarm store is keyed by "<roomId>/<shotId>" (its column is named room_id for rooms' alarms).
     this.alarms = new Alarms(sqlAlarmStore(this.alarmsDb), (key) => {
       const [roomId, shotId] = key.split("/");
       const e = roomId && shotId ? this.load({ roomId, shotId }) : null;
-      if (e) void guard("mosaicAlarm", () => e.onAlarm());
+      if (e) void retries.run(key, () => e.onAlarm());
     });
   }
 

@@ -36,6 +36,7 @@ export class RoomActor implements RoomApi {
   private readonly conns = new Set<SocketConn>();
   private timers = 0;
   private lastUsed = Date.now();
+  private readonly roomId = () => this.engine.roomId;
 
   constructor(
     private readonly db: SqliteFile,
@@ -51,7 +52,7 @@ export class RoomActor implements RoomApi {
         this.timers++;
         setTimeout(() => {
           this.timers--;
-          guard("defer", fn);
+          guard("defer", this.roomId, fn);
         }, ms);
       },
     };
@@ -72,7 +73,7 @@ export class RoomActor implements RoomApi {
     return this.use().create(input);
   }
   async info() {
-    return this.use().view();
+    return this.use().info();
   }
   async shoot(userId: string) {
     return this.use().shoot(userId);
@@ -122,12 +123,12 @@ export class RoomActor implements RoomApi {
     socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
       const ts = Date.now(); // stamped first: the pong's server time
       this.lastUsed = ts;
-      guard("webSocketMessage", () => this.engine.onMessage(conn, e.data, ts));
+      guard("webSocketMessage", this.roomId, () => this.engine.onMessage(conn, e.data, ts));
     };
     // Deno answers a client's close frame itself (a Durable Object reciprocates by hand); error is
     // followed by close, so whichever comes first detaches the socket once.
     const gone = (handler: string) => () => {
-      if (this.conns.delete(conn)) guard(handler, () => this.engine.onClose(conn));
+      if (this.conns.delete(conn)) guard(handler, this.roomId, () => this.engine.onClose(conn));
     };
     socket.onclose = gone("webSocketClose");
     socket.onerror = gone("webSocketError");
@@ -135,7 +136,7 @@ export class RoomActor implements RoomApi {
   }
 
   alarm(): void {
-    guard("alarm", () => this.use().onAlarm());
+    guard("alarm", this.roomId, () => this.use().onAlarm());
   }
 
   /** Closes every socket; clients reconnect with the same clientId. */

@@ -44,7 +44,7 @@ export class RoomRegistry {
   /** The RoomApi the routes use; each call finds the room's actor when it runs. */
   room(roomId: string): RoomApi {
     const actor = () => this.load(roomId, false) ?? this.nowhere;
-    return {
+    const api = {
       create: (input) => {
         const created = this.load(roomId, true);
         if (!created) throw new Error(`not a room id: ${roomId}`);
@@ -63,7 +63,8 @@ export class RoomRegistry {
       countAccess: (counts) => actor().countAccess(counts),
       stats: (userId) => actor().stats(userId),
       fetch: (request) => actor().fetch(request),
-    };
+    } satisfies RoomApi;
+    return api;
   }
 
   private load(roomId: string, create: boolean): RoomActor | null {

@@ -1,6 +1,6 @@
 // The seams between the runtime-agnostic server (routes, room engine) and a runtime:
 // Cloudflare (Durable Objects, R2, caches.default) or Deno (room actors, disk, Deno's Cache API).
-import type { PhotoPage, RoomStats, RoomView, ShotReport } from "../shared/protocol.ts";
+import type { PhotoPage, PhotoView, RoomStats, RoomView, ShotReport } from "../shared/protocol.ts";
 import type { Failure } from "./http-error.ts";
 
 export type { ShotReport };
@@ -31,29 +31,38 @@ export type TileRecord = { photoId: string; tileKey: string | null; at: number }
 /** Reads of image bytes served for a room, added to its running totals. */
 export type AccessCounts = { r2Reads: number; cacheHits: number };
 
-/** What the HTTP routes need from one room. A Durable Object stub satisfies it via RPC. */
-export interface RoomApi {
-  create(input: { roomId: string; ownerId: string; title: string }): Promise<RoomView>;
-  info(): Promise<RoomView | null>;
-  shoot(userId: string): Promise<Result<{ shotId: string; at: number; created: boolean }>>;
+/**
+ * The room's operations, listed once. The engine implements them synchronously (RoomEngine and the Durable
+ * Object `implements RoomCalls`); the routes call them through RoomApi, their async form.
+ */
+export interface RoomCalls {
+  create(input: { roomId: string; ownerId: string; title: string }): RoomView;
+  info(): RoomView | null;
+  shoot(userId: string): Result<{ shotId: string; at: number; created: boolean }>;
   /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
-  checkUpload(
-    memberId: string,
-    shotId: string | undefined,
-  ): Promise<Result<{ shotId: string; photo?: PhotoPage["photos"][number] }>>;
-  recordPhoto(input: PhotoInput): Promise<Result<{ photo: PhotoPage["photos"][number]; created: boolean }>>;
-  listPhotos(q: PhotoQuery): Promise<Result<PhotoPage>>;
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }>;
+  recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean }>;
+  listPhotos(q: PhotoQuery): Result<PhotoPage>;
   /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */
-  removePhoto(userId: string, photoId: string): Promise<Result<{ keys: string[]; shotId: string }>>;
-  shotReport(userId: string, shotId: string): Promise<Result<{ report: ShotReport }>>;
+  removePhoto(userId: string, photoId: string): Result<{ keys: string[]; shotId: string }>;
+  shotReport(userId: string, shotId: string): Result<{ report: ShotReport }>;
   /** The shot's tiles in upload order (the mosaic builder's source of truth). */
-  tiles(shotId: string): Promise<Result<{ tiles: TileRecord[] }>>;
+  tiles(shotId: string): Result<{ tiles: TileRecord[] }>;
   /** The shot `shotId` (or the latest) when `userId` owns the room: for owner-only downloads. */
-  ownerShot(userId: string, shotId: string | undefined): Promise<Result<{ shotId: string }>>;
+  ownerShot(userId: string, shotId: string | undefined): Result<{ shotId: string }>;
   /** The latest shot's id, or shot_not_found. */
-  latestShot(): Promise<Result<{ shotId: string }>>;
-  countAccess(counts: AccessCounts): Promise<void>;
-  stats(userId: string): Promise<Result<{ stats: RoomStats }>>;
+  latestShot(): Result<{ shotId: string }>;
+  countAccess(counts: AccessCounts): void;
+  stats(userId: string): Result<{ stats: RoomStats }>;
+}
+
+/** Each method of T, answered later: what a call over RPC (or to a Deno actor) returns. */
+export type Async<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+/** What the HTTP routes need from one room. A Durable Object stub satisfies it via RPC. */
+export interface RoomApi extends Async<RoomCalls> {
   /** WebSocket upgrades go through fetch, since a socket cannot cross RPC. */
   fetch(request: Request): Promise<Response>;
 }

@@ -46,7 +46,7 @@ async function recordWithoutHandOff(
   memberId: string,
   keys: { thumbKey: string | null; tileKey: string },
 ) {
-  const room = env.ROOMS.get(env.ROOMS.idFromName(roomId)) as unknown as RoomApi;
+  const room: RoomApi = env.ROOMS.get(env.ROOMS.idFromName(roomId));
   const key = `rooms/${roomId}/${"cd".repeat(32)}.jpg`;
   const rec = await room.recordPhoto({
     memberId,

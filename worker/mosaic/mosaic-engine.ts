@@ -40,6 +40,11 @@ export class MosaicEngine {
     this.quality = config.quality ?? 80;
   }
 
+  /** The (room, shot) this builder makes, once it has been told (for logs). */
+  ref(): MosaicRef | null {
+    return this.store.ref();
+  }
+
   // ---- operations ----
 
   /** The tile of a photo the room recorded. Ignored when already here or removed. */

@@ -152,8 +152,10 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
       platform
         .mosaic(roomId, shot)
         .add(photoId, rgba)
-        .then((res) => void (res.ok || console.error(`[upload] mosaic add ${photoId}: ${res.code}`)))
-        .catch((e: unknown) => console.error(`[upload] mosaic add ${photoId}:`, e)),
+        .then((res) => {
+          if (!res.ok) console.error(`[upload] mosaic add ${roomId}/${photoId}: ${res.code}`);
+        })
+        .catch((e: unknown) => console.error(`[upload] mosaic add ${roomId}/${photoId}:`, e)),
     );
   }
   return c.json({ photoId, url, thumbUrl, created: r.created }, r.created ? 201 : 200);

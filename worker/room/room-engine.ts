@@ -19,7 +19,7 @@ import {
   type RoomView,
 } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
-import type { AccessCounts, PhotoInput, PhotoQuery, Result, ShotReport, TileRecord } from "../platform.ts";
+import type { AccessCounts, PhotoInput, PhotoQuery, Result, RoomCalls, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 import { Broadcast } from "./broadcast.ts";
 import { PhotoIndex } from "./photo-index.ts";
@@ -41,7 +41,7 @@ export type EngineConfig = {
   shotWindowMs: number;
 };
 
-export class RoomEngine {
+export class RoomEngine implements RoomCalls {
   readonly presence: Presence;
   readonly photos: PhotoIndex;
   readonly out: Broadcast;
@@ -92,10 +92,10 @@ export class RoomEngine {
           this.host.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);
       });
     }
-    return this.view()!;
+    return this.info()!;
   }
 
-  view(): RoomView | null {
+  info(): RoomView | null {
     if (!this.exists) return null;
     const shot = this.shots.latest();
     return {
@@ -172,7 +172,7 @@ export class RoomEngine {
     const { memberId } = this.presence.join(join.clientId, name, role);
     this.presence.attach(conn, { memberId, role, name });
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
-    const room = this.view()!;
+    const room = this.info()!;
     // The only await in the room: the state above is complete, so what interleaves here sees it whole.
     const uploadToken = role === "guest" ? await this.config.signUpload(this.roomId, memberId) : "";
     this.out.sendTo(conn, { type: "welcome", v: PROTOCOL_VERSION, memberId, uploadToken, room });

@@ -2,14 +2,16 @@
 // room down, and the refusal of socket requests the room cannot take.
 import { CloseCode, ErrorCode } from "../../shared/protocol.ts";
 
-/** Runs one entry point; a throw (or a rejected promise) is logged with the handler's name, never rethrown. */
-export function guard<T>(handler: string, fn: () => T): T | undefined {
+/** Runs one entry point; a throw (or a rejected promise) is logged with the handler's name and the room's
+ *  id (read only then), never rethrown. */
+export function guard<T>(handler: string, roomId: () => string, fn: () => T): T | undefined {
+  const log = (e: unknown) => console.error(`[Room.${handler} ${roomId() || "(no room)"}]`, e);
   try {
     const r = fn();
-    if (r instanceof Promise) r.catch((e: unknown) => console.error(`[Room.${handler}]`, e));
+    if (r instanceof Promise) r.catch(log);
     return r;
   } catch (e) {
-    console.error(`[Room.${handler}]`, e);
+    log(e);
     return undefined;
   }
 }

@@ -23,7 +23,7 @@ function remember(room: Recent): void {
   localStorage.setItem(RECENT_KEY, JSON.stringify(list));
 }
 
-export function openRoom(root: HTMLElement, roomId: string | null): void {
+function openRoom(root: HTMLElement, roomId: string | null): void {
   history.pushState(null, "", roomId ? `/?room=${roomId}` : "/");
   organiserPage(root);
 }
@@ -32,7 +32,7 @@ export function organiserPage(root: HTMLElement): void {
   const login = session.get();
   const roomId = new URLSearchParams(location.search).get("room");
   if (!login) return loginView(root);
-  if (roomId && ROOM_ID.test(roomId)) return roomPanel(root, roomId, login);
+  if (roomId && ROOM_ID.test(roomId)) return roomPanel(root, roomId, login, () => openRoom(root, null));
   createView(root, login);
 }
 

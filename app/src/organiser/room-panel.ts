@@ -9,13 +9,13 @@ import { Gallery } from "../gallery.ts";
 import { MosaicView } from "../mosaic-view.ts";
 import { connectRoom, describeStatus } from "../room-connection.ts";
 import { throttle } from "../throttle.ts";
-import { openRoom } from "./organiser-page.ts";
 import { qrSvg } from "./qr-code.ts";
 import { renderShotReport } from "./shot-report-view.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function roomPanel(root: HTMLElement, roomId: string, login: Login): void {
+/** The organiser's view of one room; `back` goes back to the room list (the page owns navigation). */
+export function roomPanel(root: HTMLElement, roomId: string, login: Login, back: () => void): void {
   const joinUrl = `${location.origin}/r/${roomId}`;
   const title = h("h1", {}, "Room");
   const status = h("span", { class: "status", "data-testid": "status" }, "connecting…");
@@ -82,13 +82,13 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login): void
   const leave = () => {
     client.close();
     stopCountdown();
-    openRoom(root, null);
+    back();
   };
   const fail = (e: unknown) => {
     if (e instanceof ApiFailure && e.status === 401) {
       session.clear();
       client.close();
-      return openRoom(root, null);
+      return back();
     }
     error.textContent = e instanceof ApiFailure ? e.message : String(e);
   };

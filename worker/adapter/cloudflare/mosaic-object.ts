@@ -1,7 +1,7 @@
 // The Durable Object that builds one shot's mosaic: adapts SQLite storage and the alarm to the
 // runtime-agnostic MosaicEngine. One per (room, shot), so encoding never delays the room itself.
 import { DurableObject } from "cloudflare:workers";
-import { mosaicStub, roomStub } from "./durable-stubs.ts";
+import { roomStub } from "./durable-stubs.ts";
 import type { MosaicApi } from "../../platform.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
 import { durableSql } from "./durable-sql.ts";
@@ -29,41 +29,41 @@ export class Mosaic extends DurableObject<Env> {
           void ctx.waitUntil(
             roomStub(env, roomId)
               .countAccess({ r2Reads: n, cacheHits: 0 })
-              .catch((e: unknown) => console.error("[Mosaic.countR2Reads]", e)),
+              .catch((e: unknown) => console.error(`[Mosaic.countR2Reads ${roomId}]`, e)),
           ),
       },
     );
   }
 
-  private async logged<T>(handler: string, fn: () => T | Promise<T>): Promise<T> {
+  private async logged<T>(handler: string, ref: MosaicRef | null, fn: () => T | Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      console.error(`[Mosaic.${handler}]`, e);
+      console.error(`[Mosaic.${handler} ${ref ? `${ref.roomId}/${ref.shotId}` : "(unbound)"}]`, e);
       throw e;
     }
   }
 
   // ---- RPC: see MosaicApi in ../platform.ts (mosaicClient binds the ref) ----
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array) {
-    return this.logged("add", () => this.engine.add(ref, photoId, rgba));
+    return this.logged("add", ref, () => this.engine.add(ref, photoId, rgba));
   }
   remove(ref: MosaicRef, photoId: string) {
-    return this.logged("remove", () => this.engine.remove(ref, photoId));
+    return this.logged("remove", ref, () => this.engine.remove(ref, photoId));
   }
   latest(ref: MosaicRef, page: number) {
-    return this.logged("latest", () => this.engine.latest(ref, page));
+    return this.logged("latest", ref, () => this.engine.latest(ref, page));
   }
 
   /** Rethrows, so the runtime retries the alarm (with backoff) after a failed store write. */
   override alarm() {
-    return this.logged("alarm", () => this.engine.onAlarm());
+    return this.logged("alarm", this.engine.ref(), () => this.engine.onAlarm());
   }
 }
 
-/** The MosaicApi of one (room, shot) over its Durable Object. */
+/** The MosaicApi of one (room, shot) over its Durable Object, found by name. */
 export function mosaicClient(env: Env, ref: MosaicRef): MosaicApi {
-  const stub = mosaicStub(env, ref);
+  const stub = env.MOSAICS.get(env.MOSAICS.idFromName(`${ref.roomId}/${ref.shotId}`));
   return {
     add: (photoId, rgba) => stub.add(ref, photoId, rgba),
     remove: (photoId) => stub.remove(ref, photoId),

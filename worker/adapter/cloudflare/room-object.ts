@@ -2,17 +2,18 @@
 // to the runtime-agnostic RoomEngine. Every entry point is wrapped so one bad event can't take the room down.
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode } from "../../../shared/protocol.ts";
-import type { AccessCounts, PhotoInput, PhotoQuery } from "../../platform.ts";
+import type { AccessCounts, PhotoInput, PhotoQuery, RoomCalls } from "../../platform.ts";
 import { engineConfig } from "../../room/room-config.ts";
 import { RoomEngine } from "../../room/room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade } from "../../room/room-entry.ts";
 import { durableSql } from "./durable-sql.ts";
 import type { Attachment, Conn, RoomHost } from "../../room/room-host.ts";
 
-export class Room extends DurableObject<Env> {
+export class Room extends DurableObject<Env> implements RoomCalls {
   private readonly engine: RoomEngine;
   /** One Conn per socket, so per-socket state (rate limits) keys on a stable object. */
   private readonly conns = new WeakMap<WebSocket, Conn>();
+  private readonly roomId = () => this.engine.roomId;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -24,7 +25,7 @@ export class Room extends DurableObject<Env> {
       // Alarm writes are ordered by the output gate: no await needed for durability.
       setAlarm: (at) => void (at === null ? storage.deleteAlarm() : storage.setAlarm(at)),
       now: () => Date.now(),
-      defer: (fn, ms) => void setTimeout(() => guard("defer", fn), ms),
+      defer: (fn, ms) => void setTimeout(() => guard("defer", this.roomId, fn), ms),
     };
     this.engine = new RoomEngine(host, engineConfig(env));
   }
@@ -69,11 +70,11 @@ export class Room extends DurableObject<Env> {
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
     // Stamp first: inside workerd, Date.now() only advances on I/O, so this is the arrival time.
     const ts = Date.now();
-    return guard("webSocketMessage", () => this.engine.onMessage(this.conn(ws), message, ts));
+    return guard("webSocketMessage", this.roomId, () => this.engine.onMessage(this.conn(ws), message, ts));
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    guard("webSocketClose", () => {
+    guard("webSocketClose", this.roomId, () => {
       // Reciprocate the close frame (1005/1006 are reserved and cannot be sent).
       try {
         ws.close(code === 1005 || code === 1006 ? CloseCode.Normal : code, reason);
@@ -85,19 +86,19 @@ export class Room extends DurableObject<Env> {
   }
 
   override webSocketError(ws: WebSocket): void {
-    guard("webSocketError", () => this.engine.onClose(this.conn(ws)));
+    guard("webSocketError", this.roomId, () => this.engine.onClose(this.conn(ws)));
   }
 
   override alarm(): void {
-    guard("alarm", () => this.engine.onAlarm());
+    guard("alarm", this.roomId, () => this.engine.onAlarm());
   }
 
-  // ---- RPC: see RoomApi in ../platform.ts ----
+  // ---- RPC: RoomCalls in ../../platform.ts, checked by `implements` ----
   create(input: { roomId: string; ownerId: string; title: string }) {
     return this.engine.create(input);
   }
   info() {
-    return this.engine.view();
+    return this.engine.info();
   }
   shoot(userId: string) {
     return this.engine.shoot(userId);
