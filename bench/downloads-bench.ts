@@ -6,7 +6,7 @@ import { PhotonImage } from "@cf-wasm/photon";
 import type { PhotoPage, RoomStats } from "../shared/protocol.ts";
 import { startServer } from "../scripts/local-server.ts";
 import { Api, fixture } from "../test/e2e/kit/api.ts";
-import { tagJpeg } from "../test/e2e/kit/jpeg-tag.ts";
+import { tagJpeg } from "../shared/jpeg-tag.ts";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
 /** What one gallery client does, as the app does it: the first listing page with its thumbs, the mosaic, one full photo. */

@@ -3,6 +3,7 @@
 import { dirname } from "node:path";
 import type { BlobMeta, BlobStore } from "../worker/platform.ts";
 import type { Sql } from "../worker/sql.ts";
+import { sha256Hex } from "../worker/sha256-hex.ts";
 import { safePath } from "./safe-path.ts";
 
 type MetaRow = { content_type: string; size: number; etag: string };
@@ -83,9 +84,7 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
 }
 
 async function etagOf(bytes: Uint8Array): Promise<string> {
-  // Deno's lib types refuse a possibly shared buffer; blob bytes are always a fresh, unshared copy.
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return `"${Array.from(d.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}"`;
+  return `"${(await sha256Hex(bytes)).slice(0, 32)}"`;
 }
 
 /** A stream of the next `length` bytes of an open file, closing it at the end or on cancel. */

@@ -2,15 +2,13 @@
 // Object, one per (room, shot), over its own SQLite file, with durable alarms re-armed at startup.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ROOM_ID } from "../worker/app-env.ts";
+import { ID, ROOM_ID } from "../shared/protocol.ts";
 import type { BlobStore, MosaicApi, RoomApi } from "../worker/platform.ts";
 import { MosaicEngine } from "../worker/mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../worker/mosaic/mosaic-host.ts";
 import { Alarms, sqlAlarmStore } from "./alarms.ts";
 import { MosaicAlarms } from "./mosaic-alarm.ts";
 import { openSqlite, type SqliteFile } from "./sqlite.ts";
-
-const SHOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class MosaicRegistry {
   private readonly engines = new Map<string, { engine: MosaicEngine; db: SqliteFile }>();
@@ -52,7 +50,7 @@ export class MosaicRegistry {
   }
 
   private load(ref: MosaicRef): MosaicEngine | null {
-    if (!ROOM_ID.test(ref.roomId) || !SHOT_ID.test(ref.shotId)) return null;
+    if (!ROOM_ID.test(ref.roomId) || !ID.test(ref.shotId)) return null;
     const key = `${ref.roomId}/${ref.shotId}`;
     const open = this.engines.get(key);
     if (open) return open.engine;

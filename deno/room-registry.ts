@@ -3,7 +3,7 @@
 // over an empty in-memory database, so a stray request never creates a file.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ROOM_ID } from "../worker/app-env.ts";
+import { ROOM_ID } from "../shared/protocol.ts";
 import type { RoomApi } from "../worker/platform.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
 import type { Sql } from "../worker/sql.ts";

@@ -1,6 +1,7 @@
 // The web app's static files (app/dist, built by `npm run build:app`) for every path outside /api,
 // as Workers static assets serve them: a file when one matches, else index.html for page navigations
 // (/r/<roomId>; the app routes itself), else 404.
+import { ErrorCode } from "../shared/protocol.ts";
 import { extname } from "node:path";
 import { safePath } from "./safe-path.ts";
 
@@ -19,7 +20,8 @@ const TYPES: Record<string, string> = {
   ".webmanifest": "application/manifest+json",
 };
 
-const notFound = () => Response.json({ error: { code: "not_found", message: "no such route" } }, { status: 404 });
+const notFound = () =>
+  Response.json({ error: { code: ErrorCode.NotFound, message: "no such route" } }, { status: 404 });
 
 async function file(path: string, head: boolean): Promise<Response | null> {
   try {

@@ -7,6 +7,7 @@ import type { Options } from "k6/options";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
 import { UPLOAD_RETRY, isRetryable, retryDelay } from "../shared/retry-policy.ts";
+import { tagJpeg } from "../shared/jpeg-tag.ts";
 import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 
@@ -343,8 +344,8 @@ function afterFire(vu: Vu): void {
 
 function upload(vu: Vu, shotId: string): void {
   const label = `${vu.data.run} VU ${vu.id}`;
-  const photo = tag(PHOTO, label);
-  const thumb = tag(THUMB, label);
+  const photo = tagJpeg(PHOTO, label);
+  const thumb = tagJpeg(THUMB, label);
   const form: RequestBody = {
     photo: http.file(photo.buffer as ArrayBuffer, "photo.jpg", "image/jpeg"),
     thumb: http.file(thumb.buffer as ArrayBuffer, "thumb.jpg", "image/jpeg"),
@@ -506,16 +507,6 @@ function delayed(ws: WebSocket, ms: number): SocketLike {
       });
     },
   };
-}
-
-/** A copy of a JPEG with a comment segment after SOI: each client's photo is distinct, still valid. */
-function tag(jpeg: Uint8Array, text: string): Uint8Array {
-  const out = new Uint8Array(jpeg.length + 4 + text.length);
-  out.set(jpeg.subarray(0, 2));
-  out.set([0xff, 0xfe, (text.length + 2) >> 8, (text.length + 2) & 0xff], 2);
-  for (let i = 0; i < text.length; i++) out[6 + i] = text.charCodeAt(i) & 0x7f;
-  out.set(jpeg.subarray(2), 6 + text.length);
-  return out;
 }
 
 function same(a: ArrayBuffer, b: Uint8Array): boolean {

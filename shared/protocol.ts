@@ -18,7 +18,7 @@ export const LIMITS = {
   maxTileBytes: 64 * 1024,
 } as const;
 
-/** `error.code` values in `error` frames and in HTTP error bodies. */
+/** `error.code` values in `error` frames and in HTTP error bodies: clients compare against these. */
 export const ErrorCode = {
   BadJson: "bad_json",
   BadMessage: "bad_message",
@@ -30,8 +30,54 @@ export const ErrorCode = {
   NoSuchShot: "no_such_shot",
   RoomNotFound: "room_not_found",
   Internal: "internal",
+  // HTTP only
+  BadCursor: "bad_cursor",
+  BadForm: "bad_form",
+  BadKey: "bad_key",
+  BadLimit: "bad_limit",
+  BadMember: "bad_member",
+  BadName: "bad_name",
+  BadPage: "bad_page",
+  BadRequest: "bad_request",
+  BadThumb: "bad_thumb",
+  BadTile: "bad_tile",
+  BadTitle: "bad_title",
+  BadToken: "bad_token",
+  BodyInterrupted: "body_interrupted",
+  BodyTooLarge: "body_too_large",
+  FileNotFound: "file_not_found",
+  ImageTooLarge: "image_too_large",
+  MissingPhoto: "missing_photo",
+  NotAnImage: "not_an_image",
+  NotFound: "not_found",
+  NotInShot: "not_in_shot",
+  NotOwner: "not_owner",
+  PageNotFound: "page_not_found",
+  PhotoNotFound: "photo_not_found",
+  PhotoTooLarge: "photo_too_large",
+  RangeNotSatisfiable: "range_not_satisfiable",
+  ShotClosed: "shot_closed",
+  ShotNotFound: "shot_not_found",
+  ThumbTooLarge: "thumb_too_large",
+  TileTooLarge: "tile_too_large",
+  TruncatedImage: "truncated_image",
+  Unauthorized: "unauthorized",
+  UndecodableImage: "undecodable_image",
+  UpgradeRequired: "upgrade_required",
+  WrongRoom: "wrong_room",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Ids on the wire are base64url characters: a room's 22 (128 random bits, hard to guess), a client's,
+ *  member's, shot's or photo's 1–64. */
+export const ID_CHARS = "[A-Za-z0-9_-]";
+export const ROOM_ID = new RegExp(`^${ID_CHARS}{22}$`);
+export const ID = new RegExp(`^${ID_CHARS}{1,64}$`);
+
+/** The public URL of a stored file of a room: its key's last segment, under the room. */
+export function fileUrl(roomId: string, key: string): string {
+  return `/api/rooms/${roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`;
+}
 
 /** WebSocket close codes the server uses (4000–4999 are application codes). */
 export const CloseCode = {
@@ -149,8 +195,9 @@ export type ApiError = { error: { code: string; message: string } };
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const isFiniteNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const ID_RUN = new RegExp(`^${ID_CHARS}+$`);
 const isId = (v: unknown, max: number): v is string =>
-  typeof v === "string" && v.length > 0 && v.length <= max && /^[A-Za-z0-9_-]+$/.test(v);
+  typeof v === "string" && v.length > 0 && v.length <= max && ID_RUN.test(v);
 
 /** Parses a frame as JSON; null when it is not a JSON object. */
 export function parseFrame(raw: string): Obj | null {

@@ -3,6 +3,7 @@
 import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
 import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
 import {
+  assertNever,
   CloseCode,
   PROTOCOL_VERSION,
   asServerMessage,
@@ -264,6 +265,8 @@ export class RoomClient {
       case "shot-done":
       case "error":
         return this.emit(msg.type, msg as never);
+      default:
+        return assertNever(msg);
     }
   }
 

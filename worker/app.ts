@@ -1,5 +1,6 @@
 // The HTTP API as one Hono app, independent of the runtime: each runtime's entry point supplies
 // the Platform (rooms, blob store, cache, secrets) per request.
+import { ErrorCode } from "../shared/protocol.ts";
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { authRoutes } from "./auth/routes.ts";
@@ -30,7 +31,7 @@ export function createApp<E extends object>(
   api.route("/rooms", mosaicRoutes);
   app.route("/api", api as never);
   app.notFound(() => {
-    throw new HttpError(404, "not_found", "no such route");
+    throw new HttpError(404, ErrorCode.NotFound, "no such route");
   });
   app.onError(onError);
   return app;

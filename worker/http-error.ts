@@ -1,11 +1,12 @@
 // The one HTTP error type and the one error handler: every failure answers {"error":{"code","message"}}.
+import { ErrorCode } from "../shared/protocol.ts";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export class HttpError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -13,8 +14,8 @@ export class HttpError extends Error {
 }
 
 /** A domain failure returned (not thrown) by the room and the photo pipeline. */
-export type Failure = { ok: false; status: ContentfulStatusCode; code: string; message: string };
-export const fail = (status: ContentfulStatusCode, code: string, message: string): Failure => ({
+export type Failure = { ok: false; status: ContentfulStatusCode; code: ErrorCode; message: string };
+export const fail = (status: ContentfulStatusCode, code: ErrorCode, message: string): Failure => ({
   ok: false,
   status,
   code,
@@ -32,8 +33,8 @@ export function onError(err: Error, c: Context): Response {
   // Hono's own HTTPException (e.g. from body limits) carries a status too.
   const status = (err as { status?: number }).status;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return c.json({ error: { code: "bad_request", message: err.message } }, status as ContentfulStatusCode);
+    return c.json({ error: { code: ErrorCode.BadRequest, message: err.message } }, status as ContentfulStatusCode);
   }
   console.error(`[worker] ${c.req.method} ${c.req.path}:`, err);
-  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  return c.json({ error: { code: ErrorCode.Internal, message: "internal error" } }, 500);
 }

@@ -1,5 +1,6 @@
 // Opens the shared RoomClient over the browser's WebSocket, with a client id that is stable per tab
 // (a reload resumes the same membership; two tabs are two members).
+import { CloseCode } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/protocol.ts";
 import { RoomClient } from "../../shared/room-client.ts";
 
@@ -40,7 +41,7 @@ export function connectRoom(roomId: string, name: string, role: Role): RoomClien
 /** "connected", or why not and what happens next, for the status line. */
 export function describeStatus(s: { connected: boolean; attempt: number; closeCode?: number }): string {
   if (s.connected) return "connected";
-  if (s.closeCode === 4004) return "this room does not exist";
-  if (s.closeCode === 4000) return "this page is out of date: reload it";
+  if (s.closeCode === CloseCode.UnknownRoom) return "this room does not exist";
+  if (s.closeCode === CloseCode.VersionMismatch) return "this page is out of date: reload it";
   return `reconnecting (attempt ${s.attempt + 1})…`;
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startServer, type LocalServer } from "../../scripts/local-server.ts";
 import type { RoomClient } from "../../shared/room-client.ts";
 import { Api, fixture } from "./kit/api.ts";
-import { tagJpeg } from "./kit/jpeg-tag.ts";
+import { tagJpeg } from "../../shared/jpeg-tag.ts";
 
 const WINDOW_MS = 8000;
 

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { PhotoPage, RoomStats } from "../../shared/protocol.ts";
 import { unzipStored } from "../unzip-stored.ts";
 import { Api, fixture } from "./kit/api.ts";
-import { tagJpeg } from "./kit/jpeg-tag.ts";
+import { tagJpeg } from "../../shared/jpeg-tag.ts";
 
 const PHOTOS = 30;
 const CLIENTS = 100;

@@ -3,7 +3,7 @@
 import { describe, expect, inject, it } from "vitest";
 import type { FireEvent, RoomClient } from "../../shared/room-client.ts";
 import { Api, fixture } from "./kit/api.ts";
-import { tagJpeg } from "./kit/jpeg-tag.ts";
+import { tagJpeg } from "../../shared/jpeg-tag.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
 

@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { RoomClient } from "../../shared/room-client.ts";
 import { sniffImage } from "../../worker/photos/image-check.ts";
 import { Api, fixture } from "./kit/api.ts";
-import { tagJpeg } from "./kit/jpeg-tag.ts";
+import { tagJpeg } from "../../shared/jpeg-tag.ts";
 
 const GUESTS = 3;
 

@@ -1,4 +1,5 @@
 // The auth folder's one check for owner routes: the logged-in organiser from the bearer login token.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { bearer, type AppContext } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
 import { verifyToken, type LoginClaims } from "./token.ts";
@@ -6,6 +7,6 @@ import { verifyToken, type LoginClaims } from "./token.ts";
 /** The logged-in organiser, or 401 bad_token. */
 export async function requireUser(c: AppContext): Promise<LoginClaims> {
   const claims = await verifyToken(bearer(c), "login", c.var.platform.authSecret);
-  if (!claims) throw new HttpError(401, "bad_token", "login token is invalid or expired");
+  if (!claims) throw new HttpError(401, ErrorCode.BadToken, "login token is invalid or expired");
   return claims;
 }

@@ -1,6 +1,6 @@
 // POST /api/login: an organiser gets a signed bearer token (no accounts: the token is the identity).
 import { Hono } from "hono";
-import { LIMITS } from "../../shared/protocol.ts";
+import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
 import { jsonBody, type AppEnv } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
 import { randomId, signToken } from "./token.ts";
@@ -11,10 +11,10 @@ export const authRoutes = new Hono<AppEnv>().post("/login", async (c) => {
   const body = await jsonBody(c);
   const name = typeof body.name === "string" ? body.name.trim() : "";
   if (!name || name.length > LIMITS.maxNameLength)
-    throw new HttpError(400, "bad_name", `name must be 1–${LIMITS.maxNameLength} characters`);
+    throw new HttpError(400, ErrorCode.BadName, `name must be 1–${LIMITS.maxNameLength} characters`);
   const { organizerKey, authSecret } = c.var.platform;
   if (organizerKey && body.key !== organizerKey)
-    throw new HttpError(403, "bad_key", "a valid organiser key is required");
+    throw new HttpError(403, ErrorCode.BadKey, "a valid organiser key is required");
   const userId = randomId();
   const token = await signToken({ k: "login", sub: userId, name, exp: Date.now() + LOGIN_TTL_MS }, authSecret);
   return c.json({ token, userId });

@@ -1,6 +1,7 @@
 // The group mosaic of one shot, written once for every runtime: every tile (raw 64 px RGBA) in
 // SQLite, each page of at most MOSAIC_PAGE_TILES tiles encoded to an immutable JPEG when it changed.
 // It catches up with the room's tile index, so a tile whose add() was lost still reaches the mosaic.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { MosaicPage, Result, TileRecord } from "../platform.ts";
 import { MOSAIC_PAGE_TILES, composeChunked } from "./compose.ts";
@@ -49,7 +50,7 @@ export class MosaicEngine {
 
   /** The tile of a photo the room recorded. Ignored when already here or removed. */
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array): Result {
-    if (rgba.byteLength !== TILE_BYTES) return fail(400, "bad_tile", `a tile is ${TILE_BYTES} bytes of RGBA`);
+    if (rgba.byteLength !== TILE_BYTES) return fail(400, ErrorCode.BadTile, `a tile is ${TILE_BYTES} bytes of RGBA`);
     this.store.bind(ref);
     if (this.store.insert(photoId, rgba)) this.wake(this.encodeAt());
     return { ok: true };
@@ -63,13 +64,13 @@ export class MosaicEngine {
 
   /** The newest version of `page` with every tile present when called; encodes it first if needed. */
   async latest(ref: MosaicRef, page: number): Promise<Result<MosaicPage>> {
-    if (!Number.isSafeInteger(page) || page < 0) return fail(400, "bad_page", "page is a whole number from 0");
+    if (!Number.isSafeInteger(page) || page < 0) return fail(400, ErrorCode.BadPage, "page is a whole number from 0");
     // Nothing is written before the room confirms the shot: a made-up shot id leaves no state behind.
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
     this.store.bind(ref);
     const pages = this.store.pageCount();
-    if (page >= pages) return fail(404, "page_not_found", `this mosaic has ${pages} page(s)`);
+    if (page >= pages) return fail(404, ErrorCode.PageNotFound, `this mosaic has ${pages} page(s)`);
     if (!this.store.pageRow(page)) this.store.markChanged(page, page, false); // an empty shot: one blank page
     await this.ensureEncoded(page);
     const row = this.store.pageRow(page)!;

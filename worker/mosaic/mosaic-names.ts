@@ -1,7 +1,8 @@
 // The names a mosaic's JPEGs are stored and served under: one immutable file per version of a page.
+import { ID_CHARS } from "../../shared/protocol.ts";
 import type { MosaicRef } from "./mosaic-host.ts";
 
-const MOSAIC_NAME = /^([A-Za-z0-9_-]{1,64})-p(\d{1,6})-(\d{1,12})\.jpg$/;
+const MOSAIC_NAME = new RegExp(`^(${ID_CHARS}{1,64})-p(\\d{1,6})-(\\d{1,12})\\.jpg$`);
 
 /** The file name of one version of one page: `<shotId>-p<page>-<version>.jpg`. */
 export const mosaicName = (shotId: string, page: number, version: number) => `${shotId}-p${page}-${version}.jpg`;

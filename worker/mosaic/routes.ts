@@ -1,21 +1,20 @@
 // Mosaic routes: GET /:roomId/mosaic?shot=&page= redirects to the newest immutable version of one page
 // (which the builder encodes first when tiles arrived since its last version); /:roomId/mosaics/:name serves it.
+import { ErrorCode, ID } from "../../shared/protocol.ts";
 import { Hono } from "hono";
 import { roomIdParam, type AppContext, type AppEnv } from "../app-env.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { serveImmutable } from "../photos/serve-file.ts";
 import { mosaicKey, mosaicName, parseMosaicName } from "./mosaic-names.ts";
 
-const SHOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 async function redirectToMosaic(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const { platform } = c.var;
   const pageParam = c.req.query("page") ?? "0";
   const page = /^\d{1,6}$/.test(pageParam) ? Number(pageParam) : NaN;
-  if (!Number.isSafeInteger(page)) throw new HttpError(400, "bad_page", "page is a whole number from 0");
+  if (!Number.isSafeInteger(page)) throw new HttpError(400, ErrorCode.BadPage, "page is a whole number from 0");
   const shotParam = c.req.query("shot") || undefined;
-  if (shotParam !== undefined && !SHOT_ID.test(shotParam)) throw new HttpError(404, "shot_not_found", "no such shot");
+  if (shotParam !== undefined && !ID.test(shotParam)) throw new HttpError(404, ErrorCode.ShotNotFound, "no such shot");
   const shotId = shotParam ?? unwrap(await platform.room(roomId).latestShot()).shotId;
   const m = unwrap(await platform.mosaic(roomId, shotId).latest(page));
   return new Response(null, {
@@ -34,7 +33,7 @@ function serveMosaicFile(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const name = c.req.param("name") ?? "";
   const m = parseMosaicName(name);
-  if (!m) throw new HttpError(404, "file_not_found", "no such mosaic");
+  if (!m) throw new HttpError(404, ErrorCode.FileNotFound, "no such mosaic");
   const key = mosaicKey({ roomId, shotId: m.shotId }, m.page, m.version);
   return serveImmutable(c, { roomId, key, etag: `"${name.slice(0, -4)}"`, contentType: "image/jpeg" });
 }

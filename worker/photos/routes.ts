@@ -1,5 +1,6 @@
 // Photo routes: upload, the paged listing, removal by the owner, immutable files, the owner's ZIP of a
 // shot and the owner's download stats.
+import { ErrorCode, ID, fileUrl } from "../../shared/protocol.ts";
 import { Hono } from "hono";
 import { roomIdParam, type AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/require-user.ts";
@@ -13,12 +14,13 @@ export const photoRoutes = new Hono<AppEnv>()
   .post("/:roomId/photos", uploadPhoto)
   .get("/:roomId/photos", async (c) => {
     const limit = Number(c.req.query("limit") ?? 50);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, "bad_limit", "limit is 1–200");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      throw new HttpError(400, ErrorCode.BadLimit, "limit is 1–200");
     const shotId = c.req.query("shot") || undefined;
     const cursor = c.req.query("cursor") || undefined;
     const memberId = c.req.query("member") || undefined;
-    if (memberId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(memberId))
-      throw new HttpError(400, "bad_member", "member is a member id");
+    if (memberId !== undefined && !ID.test(memberId))
+      throw new HttpError(400, ErrorCode.BadMember, "member is a member id");
     const page = unwrap(await c.var.platform.room(roomIdParam(c)).listPhotos({ shotId, memberId, cursor, limit }));
     return c.json({ photos: page.photos, ...(page.next ? { next: page.next } : {}) });
   })
@@ -39,7 +41,7 @@ export const photoRoutes = new Hono<AppEnv>()
     // and so do this location's cached copies.
     const urls = r.keys
       .filter((k) => !k.endsWith(".rgba"))
-      .map((k) => new URL(`/api/rooms/${roomId}/files/${k.slice(k.lastIndexOf("/") + 1)}`, c.req.url).toString());
+      .map((k) => new URL(fileUrl(roomId, k), c.req.url).toString());
     platform.waitUntil(
       Promise.all([...r.keys.map((k) => platform.blobs.delete(k)), ...urls.map((u) => platform.cache?.delete(u))]),
     );

@@ -1,6 +1,7 @@
 // Immutable, content-addressed image bytes (photos, thumbs, mosaic versions): read through the HTTP
 // cache (caches.default on Workers) so each location reads an object from the store once, with
 // ETag/304 and single byte ranges (206, or 416 when unsatisfiable).
+import { ErrorCode } from "../../shared/protocol.ts";
 import { roomIdParam, type AppContext } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
 import { etagMatches, resolveRange, sliceStream } from "./byte-range.ts";
@@ -24,7 +25,7 @@ export function fileNamed(roomId: string, name: string): ImmutableFile | null {
 /** GET /api/rooms/:roomId/files/:name */
 export function serveFile(c: AppContext): Promise<Response> {
   const file = fileNamed(roomIdParam(c), c.req.param("name") ?? "");
-  if (!file) throw new HttpError(404, "file_not_found", "no such file");
+  if (!file) throw new HttpError(404, ErrorCode.FileNotFound, "no such file");
   return serveImmutable(c, file);
 }
 
@@ -37,7 +38,7 @@ export async function serveImmutable(c: AppContext, f: ImmutableFile): Promise<R
     cacheUrl: new URL(c.req.path, c.req.url).toString(),
     headers: { ...base, "Content-Type": f.contentType },
   });
-  if (!full) throw new HttpError(404, "file_not_found", "no such file");
+  if (!full) throw new HttpError(404, ErrorCode.FileNotFound, "no such file");
   const ifRange = c.req.header("If-Range");
   if (ifRange !== undefined && ifRange !== f.etag) return full;
   const size = Number(full.headers.get("Content-Length"));
@@ -45,7 +46,7 @@ export async function serveImmutable(c: AppContext, f: ImmutableFile): Promise<R
   if (range.kind === "none" || !full.body || !Number.isFinite(size)) return full;
   if (range.kind === "unsatisfiable") {
     await full.body.cancel();
-    return c.json({ error: { code: "range_not_satisfiable", message: `the file has ${size} bytes` } }, 416, {
+    return c.json({ error: { code: ErrorCode.RangeNotSatisfiable, message: `the file has ${size} bytes` } }, 416, {
       "Content-Range": `bytes */${size}`,
     });
   }

@@ -1,5 +1,6 @@
 // GET /api/rooms/:roomId/photos.zip?shot=: the owner downloads a whole shot as one ZIP, streamed
 // one photo at a time from the cache or the blob store (client-zip stores, never buffers the archive).
+import { ErrorCode } from "../../shared/protocol.ts";
 import { downloadZip, predictLength } from "client-zip";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { roomIdParam, type AppContext } from "../app-env.ts";
@@ -14,9 +15,9 @@ const PAGE = 200;
 async function ownerToken(c: AppContext) {
   const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
   const token = header ?? c.req.query("access_token");
-  if (!token) throw new HttpError(401, "unauthorized", "send Authorization: Bearer <token> or ?access_token=");
+  if (!token) throw new HttpError(401, ErrorCode.Unauthorized, "send Authorization: Bearer <token> or ?access_token=");
   const claims = await verifyToken(token, "login", c.var.platform.authSecret);
-  if (!claims) throw new HttpError(401, "bad_token", "login token is invalid or expired");
+  if (!claims) throw new HttpError(401, ErrorCode.BadToken, "login token is invalid or expired");
   return claims;
 }
 

@@ -1,5 +1,6 @@
 // Server-side decoding of small images only: the thumbnail of a photo of at most 2 MP and the 64 px
 // RGBA mosaic tile. The pixel budget is checked from the header before anything is decoded.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { PhotonImage, SamplingFilter, crop, resize } from "@cf-wasm/photon";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
@@ -17,18 +18,18 @@ export const MAX_UPLOADED_TILE_SIDE = 128;
  */
 export function decodeSmall(bytes: Uint8Array, maxPixels: number): Result<{ image: PhotonImage; info: ImageInfo }> {
   const info = sniffImage(bytes);
-  if (!info) return fail(415, "not_an_image", "not a JPEG, PNG or WebP image");
+  if (!info) return fail(415, ErrorCode.NotAnImage, "not a JPEG, PNG or WebP image");
   const tooLarge = () =>
-    fail(413, "image_too_large", `${info.width}x${info.height} is more than ${maxPixels} pixels to decode`);
+    fail(413, ErrorCode.ImageTooLarge, `${info.width}x${info.height} is more than ${maxPixels} pixels to decode`);
   if (info.width * info.height > maxPixels) return tooLarge();
-  if (!looksComplete(bytes, info.type)) return fail(422, "truncated_image", "the image file is cut short");
+  if (!looksComplete(bytes, info.type)) return fail(422, ErrorCode.TruncatedImage, "the image file is cut short");
   let image: PhotonImage;
   try {
     image = PhotonImage.new_from_byteslice(bytes);
   } catch {
     // Photon panics (a WASM trap, "unreachable") on data it cannot decode. The instance stays usable
     // but each trap leaks the input's copy in WASM memory: hence the checks above.
-    return fail(422, "undecodable_image", "the image could not be decoded");
+    return fail(422, ErrorCode.UndecodableImage, "the image could not be decoded");
   }
   // The header is only a claim: check what was actually decoded too.
   if (image.get_width() * image.get_height() > maxPixels) {

@@ -1,9 +1,10 @@
 // POST /api/rooms/:roomId/photos: checks the upload, writes the bytes to the blob store under
 // content-addressed keys, then hands the room only the small record. Never decodes a full-size photo.
-import { LIMITS } from "../../shared/protocol.ts";
+import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
 import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
 import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
+import { sha256Hex } from "../sha256-hex.ts";
 import { extensionFor, looksComplete, sniffImage } from "./image-check.ts";
 import { SERVER_THUMB_MAX_PIXELS, decodeSmall, makeThumb, makeTile, validateTile } from "./thumbnail.ts";
 
@@ -12,21 +13,17 @@ const THUMB_MAX_PIXELS = 256 * 256;
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
 
-const tooLarge = () => new HttpError(413, "photo_too_large", `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
+const tooLarge = () => new HttpError(413, ErrorCode.PhotoTooLarge, `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
 
 export const blobKey = (roomId: string, sha: string, ext: string) => `rooms/${roomId}/${sha}.${ext}`;
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  // Deno's lib types refuse a possibly shared buffer; these bytes are always a fresh, unshared copy.
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const TOO_LARGE = { photo: ErrorCode.PhotoTooLarge, thumb: ErrorCode.ThumbTooLarge, tile: ErrorCode.TileTooLarge };
 
-async function fileField(form: FormData, name: string, max: number): Promise<Uint8Array | null> {
+async function fileField(form: FormData, name: keyof typeof TOO_LARGE, max: number): Promise<Uint8Array | null> {
   const v = form.get(name);
   if (v === null) return null;
-  if (typeof v === "string") throw new HttpError(400, "bad_form", `${name} must be a file`);
-  if (v.size > max) throw new HttpError(413, `${name}_too_large`, `${name} is larger than ${max} bytes`);
+  if (typeof v === "string") throw new HttpError(400, ErrorCode.BadForm, `${name} must be a file`);
+  if (v.size > max) throw new HttpError(413, TOO_LARGE[name], `${name} is larger than ${max} bytes`);
   return new Uint8Array(await v.arrayBuffer());
 }
 
@@ -35,7 +32,8 @@ async function fileField(form: FormData, name: string, max: number): Promise<Uin
  *  its end before parsing, so a body that stopped arriving (the client's link, or a server shutting down)
  *  is told apart from a malformed one: 503, which clients retry, rather than 400. */
 async function boundedForm(req: Request, max: number): Promise<FormData> {
-  const interrupted = () => new HttpError(503, "body_interrupted", "the upload stopped before its end; send it again");
+  const interrupted = () =>
+    new HttpError(503, ErrorCode.BodyInterrupted, "the upload stopped before its end; send it again");
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   const reader = req.body?.getReader();
@@ -59,7 +57,7 @@ async function boundedForm(req: Request, max: number): Promise<FormData> {
     const headers = { "Content-Type": req.headers.get("Content-Type") ?? "" };
     return await new Response(new Blob(chunks), { headers }).formData();
   } catch {
-    throw new HttpError(400, "bad_form", "body must be multipart/form-data with a photo field");
+    throw new HttpError(400, ErrorCode.BadForm, "body must be multipart/form-data with a photo field");
   }
 }
 
@@ -67,8 +65,9 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const { platform } = c.var;
   const claims = await verifyToken(bearer(c), "upload", platform.authSecret);
-  if (!claims) throw new HttpError(401, "bad_token", "upload token is invalid or expired");
-  if (claims.room !== roomId) throw new HttpError(403, "wrong_room", "this upload token belongs to another room");
+  if (!claims) throw new HttpError(401, ErrorCode.BadToken, "upload token is invalid or expired");
+  if (claims.room !== roomId)
+    throw new HttpError(403, ErrorCode.WrongRoom, "this upload token belongs to another room");
   if (Number(c.req.header("Content-Length") ?? 0) > MAX_BODY) throw tooLarge();
 
   const form = await boundedForm(c.req.raw, MAX_BODY);
@@ -84,16 +83,16 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   }
 
   const photo = await fileField(form, "photo", LIMITS.maxPhotoBytes);
-  if (!photo) throw new HttpError(400, "missing_photo", "the photo field is required");
+  if (!photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");
   const info = sniffImage(photo);
-  if (!info) throw new HttpError(415, "not_an_image", "photo must be a JPEG, PNG or WebP image");
-  if (!looksComplete(photo, info.type)) throw new HttpError(400, "truncated_image", "photo is truncated");
+  if (!info) throw new HttpError(415, ErrorCode.NotAnImage, "photo must be a JPEG, PNG or WebP image");
+  if (!looksComplete(photo, info.type)) throw new HttpError(400, ErrorCode.TruncatedImage, "photo is truncated");
 
   let thumb = await fileField(form, "thumb", LIMITS.maxThumbBytes);
   if (thumb) {
     // Decoding the small thumb is how we know it is a real image; its pixels are not kept.
     const t = decodeSmall(thumb, THUMB_MAX_PIXELS);
-    if (!t.ok) throw new HttpError(400, "bad_thumb", `thumb: ${t.message}`);
+    if (!t.ok) throw new HttpError(400, ErrorCode.BadThumb, `thumb: ${t.message}`);
     t.image.free();
   } else if (info.width * info.height <= SERVER_THUMB_MAX_PIXELS) {
     const t = makeThumb(photo, { maxSide: 256 });
@@ -103,20 +102,20 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   let tile: Uint8Array | null = null;
   if (tileUpload) {
     const t = validateTile(tileUpload);
-    if (!t) throw new HttpError(400, "bad_tile", "tile must be an image of at most 128×128 px");
+    if (!t) throw new HttpError(400, ErrorCode.BadTile, "tile must be an image of at most 128×128 px");
     tile = t;
   } else if (thumb) {
     const t = makeTile(thumb, 64);
     tile = t.ok ? t.rgba : null;
   }
 
-  const sha = await sha256(photo);
+  const sha = await sha256Hex(photo);
   const key = blobKey(roomId, sha, extensionFor(info.type));
   const writes: Array<Promise<void>> = [platform.blobs.put(key, photo, info.type)];
   let thumbKey: string | null = null;
   let tileKey: string | null = null;
   if (thumb) {
-    thumbKey = blobKey(roomId, await sha256(thumb), "jpg");
+    thumbKey = blobKey(roomId, await sha256Hex(thumb), "jpg");
     writes.push(platform.blobs.put(thumbKey, thumb, "image/jpeg"));
   }
   if (tile && thumbKey) {
@@ -125,7 +124,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     tileKey = thumbKey;
   } else if (tile) {
     // No thumb to cut it from: the tile is stored as raw 64×64 RGBA, which the builder pastes as is.
-    tileKey = blobKey(roomId, await sha256(tile), "rgba");
+    tileKey = blobKey(roomId, await sha256Hex(tile), "rgba");
     writes.push(platform.blobs.put(tileKey, tile, "application/octet-stream"));
   }
   await Promise.all(writes);

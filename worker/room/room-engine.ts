@@ -10,6 +10,8 @@ import {
   asJoin,
   asPing,
   asReady,
+  assertNever,
+  fileUrl,
   isClientType,
   parseFrame,
   type ErrorCode as ErrorCodeT,
@@ -18,7 +20,7 @@ import {
   type RoomStats,
   type RoomView,
 } from "../../shared/protocol.ts";
-import { fail } from "../http-error.ts";
+import { fail, type Failure } from "../http-error.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, Result, RoomCalls, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 import { Broadcast } from "./broadcast.ts";
@@ -60,7 +62,7 @@ export class RoomEngine implements RoomCalls {
     this.presence = new Presence(host, () => this.out.membersChanged());
     this.photos = new PhotoIndex(
       host,
-      (key) => `/api/rooms/${this.roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`,
+      (key) => fileUrl(this.roomId, key),
       (shotId) => this.out.photosChanged(shotId),
     );
     this.shots = new ShotBook(host, this.presence, this.photos, this.out, config.shotWindowMs);
@@ -83,6 +85,18 @@ export class RoomEngine implements RoomCalls {
   }
   isOwner(userId: string): boolean {
     return this.meta("ownerId") === userId;
+  }
+
+  /** The failure for a room that was never created, or null. */
+  private requireRoom(): Failure | null {
+    return this.exists ? null : fail(404, ErrorCode.RoomNotFound, "no such room");
+  }
+
+  /** requireRoom(), then the failure for anyone but the owner (`action`: what only the owner can do). */
+  private requireOwner(userId: string, action: string): Failure | null {
+    const missing = this.requireRoom();
+    if (missing) return missing;
+    return this.isOwner(userId) ? null : fail(403, ErrorCode.NotOwner, `only the room's owner ${action}`);
   }
 
   create(input: { roomId: string; ownerId: string; title: string }): RoomView {
@@ -157,6 +171,8 @@ export class RoomEngine implements RoomCalls {
         if (!conn.attachment()) return this.error(conn, ErrorCode.NotJoined, "join first");
         return this.presence.markReady(conn);
       }
+      default:
+        return assertNever(msg.type);
     }
   }
 
@@ -186,13 +202,14 @@ export class RoomEngine implements RoomCalls {
   // ---- HTTP-facing operations (RPC on Workers, direct calls on Deno) ----
 
   shoot(userId: string): Result<{ shotId: string; at: number; created: boolean }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
-    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can shoot");
+    const refused = this.requireOwner(userId, "can shoot");
+    if (refused) return refused;
     return { ok: true, ...this.shots.shoot() };
   }
 
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    const missing = this.requireRoom();
+    if (missing) return missing;
     return this.shots.checkUpload(memberId, shotId);
   }
 
@@ -209,38 +226,42 @@ export class RoomEngine implements RoomCalls {
   }
 
   listPhotos(q: PhotoQuery) {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    const missing = this.requireRoom();
+    if (missing) return missing;
     const after = q.cursor === undefined ? 0 : Number(q.cursor);
-    if (!Number.isSafeInteger(after) || after < 0) return fail(400, "bad_cursor", "cursor is not one this server gave");
+    if (!Number.isSafeInteger(after) || after < 0)
+      return fail(400, ErrorCode.BadCursor, "cursor is not one this server gave");
     const { photos, last } = this.photos.list(q, after);
     return { ok: true as const, photos, ...(last !== null ? { next: String(last) } : {}) };
   }
 
   removePhoto(userId: string, photoId: string): Result<{ keys: string[]; shotId: string }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
-    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can remove photos");
+    const refused = this.requireOwner(userId, "can remove photos");
+    if (refused) return refused;
     const removed = this.photos.removePhoto(photoId);
-    if (!removed) return fail(404, "photo_not_found", "no such photo");
+    if (!removed) return fail(404, ErrorCode.PhotoNotFound, "no such photo");
     return { ok: true, keys: removed.keys, shotId: removed.shotId };
   }
 
   tiles(shotId: string): Result<{ tiles: TileRecord[] }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
-    if (this.shots.resolve(shotId) === null) return fail(404, "shot_not_found", "no such shot");
+    const missing = this.requireRoom();
+    if (missing) return missing;
+    if (this.shots.resolve(shotId) === null) return fail(404, ErrorCode.ShotNotFound, "no such shot");
     return { ok: true, tiles: this.photos.tiles(shotId) };
   }
 
   latestShot(): Result<{ shotId: string }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
+    const missing = this.requireRoom();
+    if (missing) return missing;
     const shotId = this.shots.resolve(undefined);
-    return shotId === null ? fail(404, "shot_not_found", "this room has no shot yet") : { ok: true, shotId };
+    return shotId === null ? fail(404, ErrorCode.ShotNotFound, "this room has no shot yet") : { ok: true, shotId };
   }
 
   ownerShot(userId: string, shotId: string | undefined): Result<{ shotId: string }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
-    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner can download the shot");
+    const refused = this.requireOwner(userId, "can download the shot");
+    if (refused) return refused;
     const id = this.shots.resolve(shotId);
-    return id === null ? fail(404, "shot_not_found", "no such shot") : { ok: true, shotId: id };
+    return id === null ? fail(404, ErrorCode.ShotNotFound, "no such shot") : { ok: true, shotId: id };
   }
 
   // ---- image reads served for this room (counted by the Worker, added here in batches) ----
@@ -259,8 +280,8 @@ export class RoomEngine implements RoomCalls {
   }
 
   stats(userId: string): Result<{ stats: RoomStats }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
-    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner sees its stats");
+    const refused = this.requireOwner(userId, "sees its stats");
+    if (refused) return refused;
     const counter = (name: keyof AccessCounts) =>
       this.host.sql.exec<{ n: number }>("SELECT n FROM counters WHERE name = ?", name)[0]?.n ?? 0;
     return {
@@ -275,10 +296,10 @@ export class RoomEngine implements RoomCalls {
   }
 
   shotReport(userId: string, shotId: string): Result<{ report: ShotReport }> {
-    if (!this.exists) return fail(404, "room_not_found", "no such room");
-    if (!this.isOwner(userId)) return fail(403, "not_owner", "only the room's owner sees shot reports");
+    const refused = this.requireOwner(userId, "sees shot reports");
+    if (refused) return refused;
     const report = this.shots.report(shotId);
-    return report ? { ok: true, report } : fail(404, "shot_not_found", "no such shot");
+    return report ? { ok: true, report } : fail(404, ErrorCode.ShotNotFound, "no such shot");
   }
 
   onAlarm(): void {

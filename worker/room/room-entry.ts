@@ -20,7 +20,7 @@ export function guard<T>(handler: string, roomId: () => string, fn: () => T): T 
 export function refuseUpgrade(request: Request): Response | null {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket")
     return Response.json(
-      { error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } },
+      { error: { code: ErrorCode.UpgradeRequired, message: "expected a WebSocket upgrade" } },
       { status: 426 },
     );
   return null;

@@ -1,6 +1,6 @@
 // Room routes: create, read, join over WebSocket, shoot, and the owner's shot report.
 import { Hono } from "hono";
-import { LIMITS } from "../../shared/protocol.ts";
+import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
 import { jsonBody, roomIdParam, type AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/require-user.ts";
 import { randomId } from "../auth/token.ts";
@@ -13,7 +13,11 @@ export const roomRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c);
     const title = body.title === undefined ? "" : body.title;
     if (typeof title !== "string" || title.length > LIMITS.maxTitleLength)
-      throw new HttpError(400, "bad_title", `title must be a string of at most ${LIMITS.maxTitleLength} characters`);
+      throw new HttpError(
+        400,
+        ErrorCode.BadTitle,
+        `title must be a string of at most ${LIMITS.maxTitleLength} characters`,
+      );
     const roomId = randomId();
     // Created near the organiser: every member's round trip goes to this object.
     const room = c.var.platform.room(roomId, locationHint(c.req.raw));
@@ -23,13 +27,13 @@ export const roomRoutes = new Hono<AppEnv>()
   })
   .get("/:roomId", async (c) => {
     const view = await c.var.platform.room(roomIdParam(c)).info();
-    if (!view) throw new HttpError(404, "room_not_found", "no such room");
+    if (!view) throw new HttpError(404, ErrorCode.RoomNotFound, "no such room");
     return c.json(view);
   })
   .get("/:roomId/ws", async (c) => {
     const roomId = roomIdParam(c);
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
-      throw new HttpError(426, "upgrade_required", "expected a WebSocket upgrade");
+      throw new HttpError(426, ErrorCode.UpgradeRequired, "expected a WebSocket upgrade");
     return c.var.platform.room(roomId).fetch(c.req.raw);
   })
   .post("/:roomId/shoot", async (c) => {

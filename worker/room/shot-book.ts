@@ -1,5 +1,6 @@
 // Shots of one room: announcing `at`, who is expected, fired reports, the upload deadline (an
 // alarm, so it survives eviction and restarts) and completion.
+import { ErrorCode } from "../../shared/protocol.ts";
 import type { FiredMessage, MissedMessage, PhotoView, ShootMessage, ShotView } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result, ShotReport } from "../platform.ts";
@@ -142,17 +143,17 @@ export class ShotBook {
    *  answered with it, idempotently, even after completion, and writes nothing). */
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
     const r = shotId ? this.row(shotId) : this.latestRow();
-    if (!r) return fail(404, "shot_not_found", "no such shot");
+    if (!r) return fail(404, ErrorCode.ShotNotFound, "no such shot");
     const photo = this.photos.photo(r.shot_id, memberId);
     if (photo) return { ok: true, shotId: r.shot_id, photo };
     if (r.done || this.host.now() > r.deadline)
-      return fail(409, "shot_closed", "this shot's upload deadline has passed");
+      return fail(409, ErrorCode.ShotClosed, "this shot's upload deadline has passed");
     const expected = this.count(
       "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
       r.shot_id,
       memberId,
     );
-    if (!expected) return fail(403, "not_in_shot", "this member was not part of this shot");
+    if (!expected) return fail(403, ErrorCode.NotInShot, "this member was not part of this shot");
     return { ok: true, shotId: r.shot_id };
   }
 

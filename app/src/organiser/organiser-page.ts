@@ -1,10 +1,10 @@
 // The organiser's start page (`/`): log in with a name, create a room or reopen a recent one. A room
 // opens at `/?room=<roomId>` so a reload keeps it.
+import { ErrorCode, ROOM_ID } from "../../../shared/protocol.ts";
 import { ApiFailure, api, session, type Login } from "../api.ts";
 import { h, mount } from "../dom.ts";
 import { roomPanel } from "./room-panel.ts";
 
-const ROOM_ID = /^[A-Za-z0-9_-]{22}$/;
 const RECENT_KEY = "simulshot.rooms";
 
 type Recent = { roomId: string; title: string };
@@ -73,7 +73,7 @@ function loginView(root: HTMLElement): void {
       session.set({ ...r, name: body.name });
       organiserPage(root);
     } catch (err) {
-      if (err instanceof ApiFailure && err.code === "bad_key") keyRow.hidden = false;
+      if (err instanceof ApiFailure && err.code === ErrorCode.BadKey) keyRow.hidden = false;
       error.textContent = errorText(err);
     }
   });

@@ -1,7 +1,7 @@
 // The organiser's room: the QR code and link to share, the live "M ready of N joined" count (guests whose
 // clock is synced; the organiser joins as a viewer, so it is not counted), the Shoot/Retake button, then
 // the mosaic, the gallery, the ZIP and the sync report.
-import type { PhotoView, RoomView, ShotReport } from "../../../shared/protocol.ts";
+import { ErrorCode, type PhotoView, type RoomView, type ShotReport } from "../../../shared/protocol.ts";
 import { ApiFailure, api, session, type Login } from "../api.ts";
 import { showCountdown } from "../countdown.ts";
 import { h, mount, setText } from "../dom.ts";
@@ -104,7 +104,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
       const r = await api<ShotReport>(`/api/rooms/${roomId}/shots/${shotId}`, { token: login.token });
       if (r.shotId === shotId) renderShotReport(report, r);
     } catch (e) {
-      if (e instanceof ApiFailure && e.code === "not_owner")
+      if (e instanceof ApiFailure && e.code === ErrorCode.NotOwner)
         report.textContent = "Only the room's owner sees the report.";
       else fail(e);
     }

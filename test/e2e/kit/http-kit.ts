@@ -4,7 +4,7 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { signToken, type Claims } from "../../../worker/auth/token.ts";
 import { type Api, fixture } from "./api.ts";
-import { tagJpeg } from "./jpeg-tag.ts";
+import { tagJpeg } from "../../../shared/jpeg-tag.ts";
 import { sleep } from "./sockets.ts";
 
 /** The secret `wrangler dev` signs with when AUTH_SECRET is unset (worker/auth/secret.ts). */
