@@ -28,12 +28,6 @@ export function toJpeg(canvas: HTMLCanvasElement, quality: number): Promise<Blob
 export async function captureAt(ring: FrameRing, target: number): Promise<Capture | null> {
   ring.start(); // already running unless the shoot came late
   await ring.waitUntil(target, WAIT_FOR_NEXT_FRAME_MS);
-  console.log(
-    JSON.stringify(
-      ring.recent.map((f) => [f.image instanceof HTMLCanvasElement ? "c" : "v", +(f.time - target).toFixed(1)]),
-    ),
-    performance.timeOrigin + performance.now() - target,
-  );
   const frame = nearestFrame(ring.recent, target);
   if (frame) ring.take(frame);
   ring.stop();
