@@ -1,6 +1,7 @@
 // The room's photo index: one row per (shot, member) in upload order, paged listings, the mosaic's tile
 // list and removal. Rows only: the bytes live in the blob store under content-addressed keys.
 import type { PhotoView } from "../../shared/protocol.ts";
+import type { PhotoInput } from "../platform.ts";
 import type { Row } from "../sql.ts";
 import type { RoomHost } from "./room-host.ts";
 import { newId } from "./new-id.ts";
@@ -27,17 +28,7 @@ export class PhotoIndex {
     private readonly photosChanged: (shotId: string) => void,
   ) {}
 
-  addPhoto(p: {
-    shotId: string;
-    memberId: string;
-    key: string;
-    thumbKey: string | null;
-    tileKey: string | null;
-    type: string;
-    bytes: number;
-    width: number;
-    height: number;
-  }): PhotoView {
+  addPhoto(p: PhotoInput & { shotId: string }): PhotoView {
     const photoId = newId();
     this.host.sql.exec(
       `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height, created_at)
