@@ -171,6 +171,8 @@ export type PhotoView = {
   thumbUrl: string | null;
   bytes: number;
   firedAt?: number;
+  /** The member's place on the ring around the subject (degrees, or a seat number), for the bullet-time sweep. */
+  place?: number;
 };
 export type PhotoPage = { photos: PhotoView[]; next?: string };
 /** GET /api/rooms/:roomId/shots/:shotId (owner): how each expected member fired and whether it uploaded. */

@@ -11,6 +11,7 @@ import { connectRoom, describeStatus } from "../room-connection.ts";
 import { throttle } from "../throttle.ts";
 import { qrSvg } from "./qr-code.ts";
 import { renderShotReport } from "./shot-report-view.ts";
+import { SweepView } from "./sweep/sweep-view.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -31,6 +32,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
   const report = h("div", { class: "report" });
   const gallery = new Gallery(roomId, { onRemove: (p) => removePhoto(p) });
   const mosaic = new MosaicView(roomId);
+  const sweep = new SweepView(roomId);
   const shotSection = h(
     "section",
     { class: "card", hidden: true },
@@ -39,6 +41,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
     mosaic.el,
     zip,
     report,
+    sweep.el,
     gallery.el,
   );
   const copy = h("button", { class: "secondary", hidden: !navigator.clipboard }, "Copy link");
@@ -121,6 +124,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
     zip.href = `/api/rooms/${roomId}/photos.zip?shot=${encodeURIComponent(id)}&access_token=${encodeURIComponent(login.token)}`;
     gallery.show(id);
     mosaic.show(id, photos);
+    sweep.show(id);
   };
 
   const countdownTo = (at: number) => {
@@ -197,6 +201,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
     showProgress(p.count);
     gallery.announce(p.shotId, p.count);
     mosaic.announce(p.shotId, p.count);
+    sweep.announce();
     refreshReport();
   });
   client.on("shot-done", (d) => {
