@@ -16,6 +16,8 @@ export const LIMITS = {
   maxPhotoBytes: 15 * 1024 * 1024,
   maxThumbBytes: 256 * 1024,
   maxTileBytes: 64 * 1024,
+  /** A place on the sweep's ring: degrees (0–360) or a seat number the organiser hands out. */
+  maxPlace: 100_000,
 } as const;
 
 /** `error.code` values in `error` frames and in HTTP error bodies: clients compare against these. */
@@ -111,7 +113,9 @@ export type FiredMessage = {
 };
 /** Sent once per connection after the client's first clock sync: it is ready to fire, within ±`error` ms. */
 export type ReadyMessage = { type: "ready"; error: number };
-export type ClientMessage = JoinMessage | PingMessage | FiredMessage | ReadyMessage;
+/** The guest's place on the ring around the subject, for the bullet-time sweep (null clears it). */
+export type PlaceMessage = { type: "place"; place: number | null };
+export type ClientMessage = JoinMessage | PingMessage | FiredMessage | ReadyMessage | PlaceMessage;
 
 // ---- server → client ----
 export type ShotView = {
@@ -243,7 +247,14 @@ export function asReady(m: Obj): ReadyMessage | null {
   return { type: "ready", error: m.error };
 }
 
-const CLIENT_TYPES = new Set(["join", "ping", "fired", "ready"]);
+export function asPlace(m: Obj): PlaceMessage | null {
+  if (m.type !== "place") return null;
+  if (m.place === null) return { type: "place", place: null };
+  if (!isFiniteNum(m.place) || m.place < 0 || m.place > LIMITS.maxPlace) return null;
+  return { type: "place", place: m.place };
+}
+
+const CLIENT_TYPES = new Set(["join", "ping", "fired", "ready", "place"]);
 export const isClientType = (t: unknown): t is ClientMessage["type"] => typeof t === "string" && CLIENT_TYPES.has(t);
 
 /** Validates a server frame on the client side (a client must not trust what it cannot parse). */

@@ -163,6 +163,23 @@ describe("RoomClient", () => {
     c.close();
   });
 
+  it("sends the guest's place on the ring once joined, and again after every reconnect", async () => {
+    const { c, sockets } = overFakeSockets({ reconnect: { baseMs: 10, maxMs: 100 } });
+    const places = (s: FakeSocket) => s.sent.filter((m) => m.type === "place");
+    c.setPlace(90); // before the welcome: kept, sent once joined
+    await c.once("welcome");
+    expect(places(sockets[0]!)).toEqual([{ type: "place", place: 90 }]);
+    c.setPlace(135);
+    expect(places(sockets[0]!)).toEqual([
+      { type: "place", place: 90 },
+      { type: "place", place: 135 },
+    ]);
+    c.drop();
+    await c.once("status", (s) => s.connected && sockets.length === 2);
+    expect(places(sockets[1]!)).toEqual([{ type: "place", place: 135 }]);
+    c.close();
+  });
+
   it("does not reconnect after a version mismatch close", async () => {
     let made = 0;
     const c = new RoomClient({

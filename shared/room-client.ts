@@ -137,6 +137,8 @@ export class RoomClient {
   private readonly shots = new Map<string, Scheduled>();
   /** Shoots waiting for a clock estimate (none yet, or the old one said the shot is already past). */
   private readonly waiting = new Map<string, ShootMessage>();
+  /** The guest's place on the sweep's ring, sent again after every welcome (null: none set). */
+  private place: number | null = null;
   /** `fired` reports made while disconnected, re-sent after the next welcome. */
   private unsent: ClientMessage[] = [];
 
@@ -175,6 +177,12 @@ export class RoomClient {
     if (!this.socket || this.socket.readyState !== 1) return false;
     this.socket.send(JSON.stringify(msg));
     return true;
+  }
+
+  /** Sets (or, with null, clears) this member's place on the ring around the subject; kept across reconnects. */
+  setPlace(place: number | null): void {
+    this.place = place;
+    if (this.memberId !== null) this.send({ type: "place", place });
   }
 
   /** Leaves for good: no reconnect, scheduled fires cancelled. */
@@ -255,6 +263,7 @@ export class RoomClient {
         this.emit("members", { type: "members", count: msg.room.members, ready: msg.room.ready });
         this.emit("status", { connected: true, attempt: 0 });
         for (const m of this.unsent.splice(0)) this.send(m);
+        if (this.place !== null) this.send({ type: "place", place: this.place });
         return this.startSync(this.o.syncProbes ?? 16);
       case "shoot":
         this.emit("shoot", msg);

@@ -18,6 +18,7 @@ type PhotoRow = {
   bytes: number;
   name: string | null;
   fired_at: number | null;
+  place: number | null;
 };
 
 export class PhotoIndex {
@@ -117,7 +118,7 @@ export class PhotoIndex {
   private query(where: string, params: Array<string | number>, limit: number): PhotoRow[] {
     return this.host.sql.exec<PhotoRow & Row>(
       `SELECT p.seq, p.photo_id, p.shot_id, p.member_id, p.key, p.thumb_key, p.tile_key, p.type, p.bytes,
-       m.name AS name, s.fired_at AS fired_at FROM photos p
+       m.name AS name, m.place AS place, s.fired_at AS fired_at FROM photos p
        LEFT JOIN members m ON m.member_id = p.member_id
        LEFT JOIN shot_members s ON s.shot_id = p.shot_id AND s.member_id = p.member_id
        ${where} ORDER BY p.seq LIMIT ?`,
@@ -136,6 +137,7 @@ export class PhotoIndex {
       thumbUrl: r.thumb_key ? this.fileUrl(r.thumb_key) : null,
       bytes: r.bytes,
       ...(r.fired_at !== null ? { firedAt: r.fired_at } : {}),
+      ...(r.place !== null ? { place: r.place } : {}),
     };
   }
 }

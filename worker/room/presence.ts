@@ -37,6 +37,11 @@ export class Presence {
     return { memberId, created: true };
   }
 
+  /** A guest's place on the sweep's ring; kept with the member, so it outlives reconnects and shots. */
+  setPlace(memberId: string, place: number | null): void {
+    this.host.sql.exec("UPDATE members SET place = ? WHERE member_id = ?", place, memberId);
+  }
+
   memberName(memberId: string): string | null {
     const [row] = this.host.sql.exec<{ name: string }>("SELECT name FROM members WHERE member_id = ?", memberId);
     return row ? row.name : null;

@@ -9,6 +9,7 @@ import {
   asFired,
   asJoin,
   asPing,
+  asPlace,
   asReady,
   assertNever,
   fileUrl,
@@ -170,6 +171,14 @@ export class RoomEngine implements RoomCalls {
         if (!asReady(msg)) return this.error(conn, ErrorCode.BadMessage, "ready needs a non-negative error");
         if (!conn.attachment()) return this.error(conn, ErrorCode.NotJoined, "join first");
         return this.presence.markReady(conn);
+      }
+      case "place": {
+        const place = asPlace(msg);
+        const who = conn.attachment();
+        if (!place)
+          return this.error(conn, ErrorCode.BadMessage, `place is null or a number from 0 to ${LIMITS.maxPlace}`);
+        if (!who) return this.error(conn, ErrorCode.NotJoined, "join first");
+        return this.presence.setPlace(who.memberId, place.place);
       }
       default:
         return assertNever(msg.type);

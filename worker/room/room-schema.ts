@@ -3,7 +3,10 @@
 import type { Sql } from "../sql.ts";
 
 /** Each entry moves the schema one version up (index 0 → version 2); append, never edit a shipped one. */
-const MIGRATIONS: Array<(sql: Sql) => void> = [];
+const MIGRATIONS: Array<(sql: Sql) => void> = [
+  // v2: a guest's place on the ring around the subject, for the bullet-time sweep.
+  (sql) => sql.exec("ALTER TABLE members ADD COLUMN place REAL"),
+];
 
 export const SCHEMA_VERSION = 1 + MIGRATIONS.length;
 

@@ -12,6 +12,7 @@ import { connectRoom, describeStatus } from "../room-connection.ts";
 import { CameraError, openCamera, stopCamera, type Facing } from "./camera.ts";
 import { captureAt, type Capture } from "./capture.ts";
 import { FrameRing } from "./frame-ring.ts";
+import { placeDial } from "./place-dial.ts";
 import { UploadError, uploadCapture } from "./upload.ts";
 
 const NAME_KEY = "simulshot.name";
@@ -37,7 +38,9 @@ export function guestPage(root: HTMLElement, roomId: string): void {
   const progress = h("progress", { max: 1, value: 0, hidden: true });
   const mine = h("div", { class: "mine", hidden: true });
   const flip = h("button", { class: "secondary" }, "Flip camera");
-  const shotCard = h("section", { class: "card", hidden: true }, message, progress, mine, flip);
+  let client: RoomClient | null = null;
+  const place = placeDial(roomId, (p) => client?.setPlace(p));
+  const shotCard = h("section", { class: "card", hidden: true }, message, progress, mine, flip, place);
   const gallery = new Gallery(roomId);
   const mosaic = new MosaicView(roomId);
   const photos = h("section", { class: "card", hidden: true }, h("h2", {}, "Everyone's photos"), mosaic.el, gallery.el);
@@ -122,6 +125,9 @@ export function guestPage(root: HTMLElement, roomId: string): void {
 
   function join(who: string): void {
     const c = connectRoom(roomId, who, "guest");
+    client = c;
+    const saved = localStorage.getItem(`simulshot.place.${roomId}`);
+    if (saved !== null) c.setPlace(Number(saved));
     c.on("status", (s) => setText(status, describeStatus(s)));
     c.on("members", (m) => setText(members, ` · ${m.count} here`));
     c.on("sync", (e) => setText(clock, ` · clock ±${e.error.toFixed(1)} ms`));
