@@ -14,6 +14,8 @@ export const LIMITS = {
   framesPerSecond: 50,
   frameBurst: 64,
   maxPhotoBytes: 15 * 1024 * 1024,
+  /** Pixels in a photo, read from its bitstream (a 48 MP phone camera's 8000×6000 fits). */
+  maxPhotoPixels: 50_000_000,
   maxThumbBytes: 256 * 1024,
   maxTileBytes: 64 * 1024,
   /** A place on the sweep's ring: degrees (0–360) or a seat number the organiser hands out. */

@@ -1,42 +1,46 @@
-// Server-side decoding of small images only: the thumbnail of a photo of at most 2 MP and the 64 px
-// RGBA mosaic tile. The pixel budget is checked from the header before anything is decoded.
-import { ErrorCode } from "../../shared/protocol.ts";
+// Server-side decoding of small JPEGs only: the thumbnail of a photo of at most 2 MP, the 64 px RGBA mosaic
+// tile, an uploaded tile. The true size is read from the whole file and checked against the pixel budget
+// before anything is decoded, and the decoding itself runs in the isolated decoder (a trap there leaks nothing).
 import { PhotonImage, SamplingFilter, crop, resize } from "@cf-wasm/photon";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
-import { type ImageInfo, looksComplete, sniffImage } from "./image-check.ts";
+import { type ImageInfo, checkImage } from "./image-check.ts";
+import { decodeIsolated } from "./isolated-decoder.ts";
 
 /** The server makes a thumbnail itself only for photos up to this many pixels. */
 export const SERVER_THUMB_MAX_PIXELS = 2_000_000;
+/** Client thumbs are at most 256 px on the long side. */
+export const THUMB_MAX_PIXELS = 256 * 256;
 export const TILE_SIZE = 64;
 /** An uploaded tile may be at most this wide and high; it is scaled to TILE_SIZE. */
 export const MAX_UPLOADED_TILE_SIDE = 128;
 
+const JPEG_ONLY = ["image/jpeg"] as const;
+
+/** Whether `bytes` are a thumb the server will store: a whole JPEG of at most THUMB_MAX_PIXELS. Never decodes,
+ *  so a bad thumb costs a walk over its bytes however often it is sent. */
+export function checkThumb(bytes: Uint8Array): Result<{ info: ImageInfo }> {
+  return checkImage(bytes, { maxPixels: THUMB_MAX_PIXELS, types: JPEG_ONLY });
+}
+
 /**
- * Decodes `bytes` unless the header says it has more than `maxPixels` pixels, or it is not a whole
- * JPEG/PNG/WebP. On success the caller owns `image` and must call `image.free()`.
+ * Decodes `bytes` if they are a whole JPEG of at most `maxPixels` true pixels. On success the caller owns
+ * `image` and must call `image.free()`.
  */
 export function decodeSmall(bytes: Uint8Array, maxPixels: number): Result<{ image: PhotonImage; info: ImageInfo }> {
-  const info = sniffImage(bytes);
-  if (!info) return fail(415, ErrorCode.NotAnImage, "not a JPEG, PNG or WebP image");
-  const tooLarge = () =>
-    fail(413, ErrorCode.ImageTooLarge, `${info.width}x${info.height} is more than ${maxPixels} pixels to decode`);
-  if (info.width * info.height > maxPixels) return tooLarge();
-  if (!looksComplete(bytes, info.type)) return fail(422, ErrorCode.TruncatedImage, "the image file is cut short");
-  let image: PhotonImage;
-  try {
-    image = PhotonImage.new_from_byteslice(bytes);
-  } catch {
-    // Photon panics (a WASM trap, "unreachable") on data it cannot decode. The instance stays usable
-    // but each trap leaks the input's copy in WASM memory: hence the checks above.
-    return fail(422, ErrorCode.UndecodableImage, "the image could not be decoded");
+  const checked = checkImage(bytes, { maxPixels, types: JPEG_ONLY });
+  if (!checked.ok) return checked;
+  const { info } = checked;
+  const pixels = decodeIsolated(bytes);
+  if (!pixels) return fail(422, "undecodable_image", "the image could not be decoded");
+  if (pixels.width !== info.width || pixels.height !== info.height) {
+    return fail(
+      422,
+      "undecodable_image",
+      `decoded ${pixels.width}x${pixels.height}, not the ${info.width}x${info.height} of its header`,
+    );
   }
-  // The header is only a claim: check what was actually decoded too.
-  if (image.get_width() * image.get_height() > maxPixels) {
-    image.free();
-    return tooLarge();
-  }
-  return { ok: true, image, info };
+  return { ok: true, image: new PhotonImage(pixels.rgba, pixels.width, pixels.height), info };
 }
 
 export type ThumbOptions = { maxSide?: number; quality?: number; maxPixels?: number };
@@ -79,13 +83,21 @@ export function makeTile(
   }
 }
 
-/**
- * Raw RGBA TILE_SIZE×TILE_SIZE pixels of an uploaded tile, or null when it is not an image of at
- * most MAX_UPLOADED_TILE_SIDE px a side. A tile that is not exactly TILE_SIZE square is cropped and scaled.
- */
-export function validateTile(bytes: Uint8Array): Uint8Array | null {
-  const info = sniffImage(bytes);
-  if (!info || info.width > MAX_UPLOADED_TILE_SIDE || info.height > MAX_UPLOADED_TILE_SIDE) return null;
+/** Whether `bytes` are a tile the server will take: a whole JPEG of at most MAX_UPLOADED_TILE_SIDE px a side.
+ *  Never decodes (see checkThumb). */
+export function checkTile(bytes: Uint8Array): Result<{ info: ImageInfo }> {
+  const side = MAX_UPLOADED_TILE_SIDE;
+  const checked = checkImage(bytes, { maxPixels: side * side, types: JPEG_ONLY });
+  if (checked.ok && (checked.info.width > side || checked.info.height > side)) {
+    return fail(413, "image_too_large", `a tile is at most ${side}x${side} px`);
+  }
+  return checked;
+}
+
+/** Raw RGBA TILE_SIZE×TILE_SIZE pixels of an uploaded tile (the centre square, scaled), or null when it is
+ *  not a tile (checkTile) or photon could not decode it. */
+export function decodeTile(bytes: Uint8Array): Uint8Array | null {
+  if (!checkTile(bytes).ok) return null;
   const tile = makeTile(bytes, TILE_SIZE, MAX_UPLOADED_TILE_SIDE * MAX_UPLOADED_TILE_SIDE);
   return tile.ok ? tile.rgba : null;
 }

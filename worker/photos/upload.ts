@@ -5,11 +5,8 @@ import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
 import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { sha256Hex } from "../sha256-hex.ts";
-import { extensionFor, looksComplete, sniffImage } from "./image-check.ts";
-import { SERVER_THUMB_MAX_PIXELS, decodeSmall, makeThumb, makeTile, validateTile } from "./thumbnail.ts";
-
-/** Client thumbs are at most 256 px on the long side. */
-const THUMB_MAX_PIXELS = 256 * 256;
+import { checkImage, extensionFor } from "./image-check.ts";
+import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
 
@@ -84,26 +81,31 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
 
   const photo = await fileField(form, "photo", LIMITS.maxPhotoBytes);
   if (!photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");
-  const info = sniffImage(photo);
-  if (!info) throw new HttpError(415, ErrorCode.NotAnImage, "photo must be a JPEG, PNG or WebP image");
-  if (!looksComplete(photo, info.type)) throw new HttpError(400, ErrorCode.TruncatedImage, "photo is truncated");
+  // Every refusal below comes from reading the files' structure, never from a decoder: refused uploads
+  // take no slot and may be repeated, so each must cost no more than a walk over its bytes.
+  const checked = checkImage(photo, { maxPixels: LIMITS.maxPhotoPixels });
+  if (!checked.ok) throw new HttpError(checked.status, checked.code, `photo: ${checked.message}`);
+  const { info } = checked;
 
   let thumb = await fileField(form, "thumb", LIMITS.maxThumbBytes);
   if (thumb) {
-    // Decoding the small thumb is how we know it is a real image; its pixels are not kept.
-    const t = decodeSmall(thumb, THUMB_MAX_PIXELS);
+    const t = checkThumb(thumb);
     if (!t.ok) throw new HttpError(400, ErrorCode.BadThumb, `thumb: ${t.message}`);
-    t.image.free();
-  } else if (info.width * info.height <= SERVER_THUMB_MAX_PIXELS) {
+  }
+  const tileUpload = await fileField(form, "tile", LIMITS.maxTileBytes);
+  if (tileUpload) {
+    const t = checkTile(tileUpload);
+    if (!t.ok) throw new HttpError(400, ErrorCode.BadTile, `tile must be a JPEG of at most 128×128 px: ${t.message}`);
+  }
+  // Decoding starts here, and nothing after it refuses the upload: an image photon cannot decode only
+  // leaves the photo without a server-made thumb or a mosaic cell.
+  if (!thumb && info.width * info.height <= SERVER_THUMB_MAX_PIXELS) {
     const t = makeThumb(photo, { maxSide: 256 });
     thumb = t.ok ? t.jpeg : null;
   }
-  const tileUpload = await fileField(form, "tile", LIMITS.maxTileBytes);
   let tile: Uint8Array | null = null;
   if (tileUpload) {
-    const t = validateTile(tileUpload);
-    if (!t) throw new HttpError(400, ErrorCode.BadTile, "tile must be an image of at most 128×128 px");
-    tile = t;
+    tile = decodeTile(tileUpload);
   } else if (thumb) {
     const t = makeTile(thumb, 64);
     tile = t.ok ? t.rgba : null;
