@@ -51,6 +51,7 @@ export const ErrorCode = {
   BodyTooLarge: "body_too_large",
   FileNotFound: "file_not_found",
   ImageTooLarge: "image_too_large",
+  MalformedImage: "malformed_image",
   MissingPhoto: "missing_photo",
   NotAnImage: "not_an_image",
   NotFound: "not_found",

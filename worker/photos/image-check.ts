@@ -2,6 +2,7 @@
 // bytes (the same a decoder guesses from), and its true size from the bitstream the decoder would read.
 // Lies (a VP8X canvas over a bigger frame, a second JPEG frame), truncation, bad CRCs and files riding after
 // the image's end are refused here, so only a whole image of a known size within budget reaches a decoder.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
 import { startsWith } from "./byte-reader.ts";
@@ -41,7 +42,7 @@ export function inspectImage(bytes: Uint8Array): Result<{ info: ImageInfo }> {
     type = "image/webp";
     walked = walkWebp(bytes);
   } else {
-    return fail(415, "not_an_image", "not a JPEG, PNG or WebP image");
+    return fail(415, ErrorCode.NotAnImage, "not a JPEG, PNG or WebP image");
   }
   if (!walked.ok) return walked;
   return { ok: true, info: { type, ...walked.size } };
@@ -54,9 +55,10 @@ export function checkImage(bytes: Uint8Array, { maxPixels, types }: ImageRules):
   const inspected = inspectImage(bytes);
   if (!inspected.ok) return inspected;
   const { info } = inspected;
-  if (types && !types.includes(info.type)) return fail(415, "not_an_image", `only ${types.join(", ")} is accepted`);
+  if (types && !types.includes(info.type))
+    return fail(415, ErrorCode.NotAnImage, `only ${types.join(", ")} is accepted`);
   if (info.width * info.height > maxPixels) {
-    return fail(413, "image_too_large", `${info.width}x${info.height} is more than ${maxPixels} pixels`);
+    return fail(413, ErrorCode.ImageTooLarge, `${info.width}x${info.height} is more than ${maxPixels} pixels`);
   }
   return inspected;
 }

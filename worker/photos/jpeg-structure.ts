@@ -1,6 +1,7 @@
 // Walks a whole JPEG, entropy-coded data included, to the size its decoder will allocate: every frame
 // header (SOF) in the file counts, not just the first. Only one frame, Huffman-coded baseline, extended
 // or progressive with a bounded number of scans, ending at EOI with nothing but padding after it.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
 import { type Dimensions, onlyPadding, u16be } from "./byte-reader.ts";
@@ -17,8 +18,8 @@ const DNL = 0xdc;
 const isFrameHeader = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
 export function walkJpeg(b: Uint8Array): Result<{ size: Dimensions }> {
-  const truncated = () => fail(400, "truncated_image", "the JPEG ends before its end marker");
-  const malformed = (why: string) => fail(400, "malformed_image", `JPEG: ${why}`);
+  const truncated = () => fail(400, ErrorCode.TruncatedImage, "the JPEG ends before its end marker");
+  const malformed = (why: string) => fail(400, ErrorCode.MalformedImage, `JPEG: ${why}`);
   let size: Dimensions | null = null;
   let scans = 0;
   let i = 2; // after SOI
@@ -64,7 +65,7 @@ export function walkJpeg(b: Uint8Array): Result<{ size: Dimensions }> {
 }
 
 function readFrame(b: Uint8Array, i: number, length: number, marker: number): Result<{ size: Dimensions }> {
-  const malformed = (why: string) => fail(400, "malformed_image", `JPEG: ${why}`);
+  const malformed = (why: string) => fail(400, ErrorCode.MalformedImage, `JPEG: ${why}`);
   if (marker > 0xc2) return malformed("only Huffman-coded baseline, extended and progressive JPEGs are accepted");
   const precision = b[i + 2];
   const height = u16be(b, i + 3) ?? 0;

@@ -1,5 +1,6 @@
 // Walks a whole PNG chunk by chunk: the IHDR first (its size is what a decoder allocates), every chunk's
 // CRC, animation frames inside the canvas, at least one IDAT, and IEND last with nothing but padding after.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
 import { type Dimensions, fourcc, onlyPadding, u32be } from "./byte-reader.ts";
@@ -11,8 +12,8 @@ const CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 export function walkPng(b: Uint8Array): Result<{ size: Dimensions }> {
-  const truncated = () => fail(400, "truncated_image", "the PNG ends before its IEND chunk");
-  const malformed = (why: string) => fail(400, "malformed_image", `PNG: ${why}`);
+  const truncated = () => fail(400, ErrorCode.TruncatedImage, "the PNG ends before its IEND chunk");
+  const malformed = (why: string) => fail(400, ErrorCode.MalformedImage, `PNG: ${why}`);
   let size: Dimensions | null = null;
   let dataChunks = 0;
   let i = SIGNATURE_LENGTH;
@@ -46,7 +47,7 @@ export function walkPng(b: Uint8Array): Result<{ size: Dimensions }> {
 }
 
 function readHeader(b: Uint8Array, at: number, length: number): Result<{ size: Dimensions }> {
-  const malformed = (why: string) => fail(400, "malformed_image", `PNG: ${why}`);
+  const malformed = (why: string) => fail(400, ErrorCode.MalformedImage, `PNG: ${why}`);
   const width = u32be(b, at) ?? 0;
   const height = u32be(b, at + 4) ?? 0;
   const [depth, colour, compression, filter, interlace] = b.subarray(at + 8, at + 13);

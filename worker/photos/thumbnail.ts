@@ -2,6 +2,7 @@
 // tile, an uploaded tile. The true size is read from the whole file and checked against the pixel budget
 // before anything is decoded, and the decoding itself runs in the isolated decoder (a trap there leaks nothing).
 import { PhotonImage, SamplingFilter, crop, resize } from "@cf-wasm/photon";
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
 import { type ImageInfo, checkImage } from "./image-check.ts";
@@ -32,11 +33,11 @@ export function decodeSmall(bytes: Uint8Array, maxPixels: number): Result<{ imag
   if (!checked.ok) return checked;
   const { info } = checked;
   const pixels = decodeIsolated(bytes);
-  if (!pixels) return fail(422, "undecodable_image", "the image could not be decoded");
+  if (!pixels) return fail(422, ErrorCode.UndecodableImage, "the image could not be decoded");
   if (pixels.width !== info.width || pixels.height !== info.height) {
     return fail(
       422,
-      "undecodable_image",
+      ErrorCode.UndecodableImage,
       `decoded ${pixels.width}x${pixels.height}, not the ${info.width}x${info.height} of its header`,
     );
   }
@@ -89,7 +90,7 @@ export function checkTile(bytes: Uint8Array): Result<{ info: ImageInfo }> {
   const side = MAX_UPLOADED_TILE_SIDE;
   const checked = checkImage(bytes, { maxPixels: side * side, types: JPEG_ONLY });
   if (checked.ok && (checked.info.width > side || checked.info.height > side)) {
-    return fail(413, "image_too_large", `a tile is at most ${side}x${side} px`);
+    return fail(413, ErrorCode.ImageTooLarge, `a tile is at most ${side}x${side} px`);
   }
   return checked;
 }

@@ -1,6 +1,7 @@
 // Walks a whole WebP (RIFF) file to the size its decoder will allocate: the VP8 or VP8L frame's own size,
 // which must equal the VP8X canvas when there is one (a 1×1 canvas over a 16384² frame is refused).
 // Still images only: an animation is refused.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
 import { type Dimensions, fourcc, onlyPadding, u16le, u24le, u32le } from "./byte-reader.ts";
@@ -10,8 +11,8 @@ const VP8X_ANIMATION = 0x02;
 type Chunk = { type: string; data: number; length: number };
 
 export function walkWebp(b: Uint8Array): Result<{ size: Dimensions }> {
-  const truncated = () => fail(400, "truncated_image", "the WebP is shorter than its RIFF header says");
-  const malformed = (why: string) => fail(400, "malformed_image", `WebP: ${why}`);
+  const truncated = () => fail(400, ErrorCode.TruncatedImage, "the WebP is shorter than its RIFF header says");
+  const malformed = (why: string) => fail(400, ErrorCode.MalformedImage, `WebP: ${why}`);
   const riffSize = u32le(b, 4) ?? 0;
   if (riffSize < 4 + 8 || riffSize > 0xfffffff6) return malformed("a bad RIFF size");
   const end = 8 + riffSize;
@@ -48,7 +49,7 @@ export function walkWebp(b: Uint8Array): Result<{ size: Dimensions }> {
 
 /** The size a VP8 (lossy) or VP8L (lossless) bitstream declares in its own header. */
 function frameSize(b: Uint8Array, chunk: Chunk): Result<{ size: Dimensions }> {
-  const malformed = (why: string) => fail(400, "malformed_image", `WebP: ${why}`);
+  const malformed = (why: string) => fail(400, ErrorCode.MalformedImage, `WebP: ${why}`);
   const d = chunk.data;
   if (chunk.type === "VP8L") {
     // Signature 0x2f, then width-1 and height-1 as 14-bit fields, an alpha bit and a 3-bit version (0).
