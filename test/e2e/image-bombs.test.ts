@@ -5,10 +5,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalServer } from "../../scripts/local-server.ts";
-import { Api, fixture } from "./api.ts";
-import { photoFor } from "./http-kit.ts";
-import { ownServer } from "./own-server.ts";
-import { joinRaw } from "./sockets.ts";
+import { Api, fixture } from "./kit/api.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { ownServer } from "./kit/own-server.ts";
+import { joinRaw } from "./kit/sockets.ts";
 
 const TRIES = 1000;
 const WARM_UP = 500;
