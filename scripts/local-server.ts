@@ -1,11 +1,12 @@
-// Starts a local server (wrangler dev as `npm start` runs it, the same worker straight through Miniflare as
-// `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port with its own state
-// folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
+// Starts a local server (wrangler dev as `npm start` runs it but watching no file, the same worker straight
+// through Miniflare as `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port
+// with its own state folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { unwatchedWranglerConfig } from "./unwatched-wrangler-config.ts";
 
 export type LocalServer = {
   kind: string;
@@ -117,6 +118,9 @@ function command(
     args: [
       "wrangler",
       "dev",
+      // Not wrangler.toml itself: a copy with nothing a write can reload (unwatched-wrangler-config.ts).
+      "--config",
+      unwatchedWranglerConfig(join(stateDir, "config")),
       "--ip",
       "127.0.0.1",
       "--port",
