@@ -16,6 +16,7 @@ const env: ServerEnv = {
   AUTH_SECRET: Deno.env.get("AUTH_SECRET"),
   ORGANIZER_KEY: Deno.env.get("ORGANIZER_KEY"),
   SHOT_WINDOW_MS: Deno.env.get("SHOT_WINDOW_MS"),
+  MAX_ROOM_MEMBERS: Deno.env.get("MAX_ROOM_MEMBERS"),
 };
 const port = Number(Deno.env.get("PORT") ?? 8000);
 const hostname = Deno.env.get("HOST") ?? "0.0.0.0";

@@ -1,6 +1,16 @@
 // The hand-written guards accept exactly the documented frames and nothing else.
 import { describe, expect, it } from "vitest";
-import { asFired, asJoin, asPing, asReady, asServerMessage, isClientType, parseFrame } from "./protocol.ts";
+import {
+  LIMITS,
+  asFired,
+  asJoin,
+  asPing,
+  asReady,
+  asServerMessage,
+  isClientType,
+  isSafeText,
+  parseFrame,
+} from "./protocol.ts";
 
 describe("parseFrame", () => {
   it("accepts JSON objects and refuses everything else", () => {
@@ -50,6 +60,43 @@ describe("client guards", () => {
     expect(asReady({ type: "ready", error: -1 })).toBeNull();
     expect(asReady({ type: "ready", error: "1" })).toBeNull();
     expect(asReady({ type: "ready" })).toBeNull();
+  });
+  it("every number is finite and bounded: huge, non-finite and negative values are refused", () => {
+    const fired = { type: "fired", shotId: "s1", firedAt: 1.8e12, offset: -2, error: 0.5 };
+    expect(asFired(fired)).not.toBeNull();
+    for (const patch of [
+      { firedAt: 1e300 },
+      { firedAt: -1 },
+      { firedAt: NaN },
+      { offset: 1e300 },
+      { offset: -Infinity },
+      { error: LIMITS.maxClockErrorMs + 1 },
+    ])
+      expect(asFired({ ...fired, ...patch }), JSON.stringify(patch)).toBeNull();
+    expect(asPing({ type: "ping", id: 1, t0: 2, rtt: LIMITS.maxRttMs })).not.toBeNull();
+    expect(asPing({ type: "ping", id: 1, t0: 2, rtt: LIMITS.maxRttMs + 1 })).toBeNull();
+    expect(asPing({ type: "ping", id: 1e300, t0: 2 })).toBeNull();
+    expect(asPing({ type: "ping", id: 1, t0: -1e300 })).toBeNull();
+    expect(asReady({ type: "ready", error: 1e300 })).toBeNull();
+  });
+  it("names refuse control, bidirectional-override and isolate characters and lone surrogates", () => {
+    for (const bad of [
+      "a\u202eb",
+      "\u202a",
+      "\u2066x",
+      "x\u2069",
+      "\u200f",
+      "tab\t",
+      "\u0000",
+      "\u007f",
+      "\u0085",
+      "\ud800",
+      "x\udfff",
+    ]) {
+      expect(isSafeText(bad), JSON.stringify(bad)).toBe(false);
+      expect(asJoin({ type: "join", v: 1, clientId: "c", name: bad })).toBeNull();
+    }
+    for (const ok of ["Zoë", "😀 party", "עברית", "日本", ""]) expect(isSafeText(ok), ok).toBe(true);
   });
   it("only the four client types are known", () => {
     expect(["join", "ping", "fired", "ready"].every(isClientType)).toBe(true);

@@ -20,6 +20,14 @@ export const LIMITS = {
   maxTileBytes: 64 * 1024,
   /** A place on the sweep's ring: degrees (0–360) or a seat number the organiser hands out. */
   maxPlace: 100_000,
+  /** Bounds on the numbers a client reports (ms); anything outside is refused, never stored. An `rtt` or an
+   *  `error` past a minute is no clock sync; an offset past a century is no phone's clock. */
+  maxRttMs: 60_000,
+  maxClockErrorMs: 60_000,
+  maxOffsetMs: 100 * 365.25 * 86_400_000,
+  /** A `fired` report's `firedAt` lies within this of its shot's `at` or upload deadline (a late phone
+   *  fires when the shoot reaches it, at most the upload window after `at`). */
+  maxFireSkewMs: 60_000,
 } as const;
 
 /** `error.code` values in `error` frames and in HTTP error bodies: clients compare against these. */
@@ -33,6 +41,10 @@ export const ErrorCode = {
   RateLimited: "rate_limited",
   NoSuchShot: "no_such_shot",
   RoomNotFound: "room_not_found",
+  /** The room has as many members as it takes; members already in it can still rejoin. */
+  RoomFull: "room_full",
+  /** A socket joins once: a join as another client needs its own socket. */
+  AlreadyJoined: "already_joined",
   Internal: "internal",
   // HTTP only
   BadCursor: "bad_cursor",
@@ -92,6 +104,7 @@ export const CloseCode = {
   Internal: 1011,
   VersionMismatch: 4000,
   RateLimited: 4001,
+  RoomFull: 4003,
   UnknownRoom: 4004,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
@@ -205,6 +218,18 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const isFiniteNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const ID_RUN = new RegExp(`^${ID_CHARS}+$`);
+/** A finite number within [min, max]. */
+const inRange = (v: unknown, min: number, max: number): v is number =>
+  typeof v === "number" && Number.isFinite(v) && v >= min && v <= max;
+/** Largest magnitude of an echoed or timestamp number: Date's range, and exact in a double. */
+const MAX_TIME = 8.64e15;
+
+/** Control characters (C0, DEL, C1), bidirectional marks, embeddings, overrides and isolates, line and
+ *  paragraph separators, and lone surrogates: what could reorder or hide the text around a name or title. */
+// With the u flag a surrogate range matches only lone halves: a pair is one code point (an emoji).
+const UNSAFE_TEXT = /[\p{Cc}\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]/u;
+/** Whether a name or title is safe to show to everyone else. */
+export const isSafeText = (s: string): boolean => !UNSAFE_TEXT.test(s);
 const isId = (v: unknown, max: number): v is string =>
   typeof v === "string" && v.length > 0 && v.length <= max && ID_RUN.test(v);
 
@@ -220,20 +245,22 @@ export function parseFrame(raw: string): Obj | null {
 
 export function asJoin(m: Obj): JoinMessage | null {
   if (m.type !== "join" || !isFiniteNum(m.v) || !isId(m.clientId, LIMITS.maxClientIdLength)) return null;
-  if (typeof m.name !== "string" || m.name.length > LIMITS.maxNameLength) return null;
+  if (typeof m.name !== "string" || m.name.length > LIMITS.maxNameLength || !isSafeText(m.name)) return null;
   if (m.role !== undefined && m.role !== "guest" && m.role !== "viewer") return null;
   return { type: "join", v: m.v, clientId: m.clientId, name: m.name.trim(), role: m.role ?? "guest" };
 }
 
 export function asPing(m: Obj): PingMessage | null {
-  if (m.type !== "ping" || !isFiniteNum(m.id) || !isFiniteNum(m.t0)) return null;
-  if (m.rtt !== undefined && (!isFiniteNum(m.rtt) || m.rtt < 0)) return null;
+  if (m.type !== "ping" || !inRange(m.id, -MAX_TIME, MAX_TIME) || !inRange(m.t0, -MAX_TIME, MAX_TIME)) return null;
+  if (m.rtt !== undefined && !inRange(m.rtt, 0, LIMITS.maxRttMs)) return null;
   return m.rtt === undefined ? { type: "ping", id: m.id, t0: m.t0 } : { type: "ping", id: m.id, t0: m.t0, rtt: m.rtt };
 }
 
 export function asFired(m: Obj): FiredMessage | null {
   if (m.type !== "fired" || !isId(m.shotId, 64)) return null;
-  if (!isFiniteNum(m.firedAt) || !isFiniteNum(m.offset) || !isFiniteNum(m.error) || m.error < 0) return null;
+  // Only the shape here: the room checks `firedAt` against its shot's `at`.
+  if (!inRange(m.firedAt, 0, MAX_TIME) || !inRange(m.offset, -LIMITS.maxOffsetMs, LIMITS.maxOffsetMs)) return null;
+  if (!inRange(m.error, 0, LIMITS.maxClockErrorMs)) return null;
   if (m.late !== undefined && typeof m.late !== "boolean") return null;
   return {
     type: "fired",
@@ -246,7 +273,7 @@ export function asFired(m: Obj): FiredMessage | null {
 }
 
 export function asReady(m: Obj): ReadyMessage | null {
-  if (m.type !== "ready" || !isFiniteNum(m.error) || m.error < 0) return null;
+  if (m.type !== "ready" || !inRange(m.error, 0, LIMITS.maxClockErrorMs)) return null;
   return { type: "ready", error: m.error };
 }
 

@@ -5,6 +5,7 @@ import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
 import {
   assertNever,
   CloseCode,
+  LIMITS,
   PROTOCOL_VERSION,
   asServerMessage,
   parseFrame,
@@ -86,7 +87,7 @@ const STICKY = new Set<keyof RoomClientEvents>([
   "sync",
   "status",
 ]);
-const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom]);
+const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom, CloseCode.RoomFull]);
 const MAX_PROBES = 64;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
@@ -292,7 +293,9 @@ export class RoomClient {
       if (sent >= count) return this.finishSync();
       sent++;
       const last = this.probes[this.probes.length - 1];
-      const rtt = last ? Math.round(last.t3 - last.t0) : undefined;
+      // A round trip past the server's bound would get the ping refused: it is left out instead.
+      const measured = last ? Math.round(last.t3 - last.t0) : undefined;
+      const rtt = measured !== undefined && measured >= 0 && measured <= LIMITS.maxRttMs ? measured : undefined;
       this.send({ type: "ping", id: ++this.pingId, t0: this.now(), ...(rtt === undefined ? {} : { rtt }) });
       this.syncTimer = this.timers.setTimeout(() => this.onProbeTimeout(), this.o.probeTimeoutMs ?? 5000);
     };

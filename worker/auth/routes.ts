@@ -1,6 +1,6 @@
 // POST /api/login: an organiser gets a signed bearer token (no accounts: the token is the identity).
 import { Hono } from "hono";
-import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
+import { LIMITS, ErrorCode, isSafeText } from "../../shared/protocol.ts";
 import { jsonBody, type AppEnv } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
 import { randomId, signToken } from "./token.ts";
@@ -12,6 +12,8 @@ export const authRoutes = new Hono<AppEnv>().post("/login", async (c) => {
   const name = typeof body.name === "string" ? body.name.trim() : "";
   if (!name || name.length > LIMITS.maxNameLength)
     throw new HttpError(400, ErrorCode.BadName, `name must be 1–${LIMITS.maxNameLength} characters`);
+  if (!isSafeText(name))
+    throw new HttpError(400, ErrorCode.BadName, "names may not hold control or bidirectional-override characters");
   const { organizerKey, authSecret } = c.var.platform;
   if (organizerKey && body.key !== organizerKey)
     throw new HttpError(403, ErrorCode.BadKey, "a valid organiser key is required");

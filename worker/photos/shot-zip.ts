@@ -27,6 +27,16 @@ function entryName(p: PhotoView, i: number): string {
   return `${String(i + 1).padStart(4, "0")}-${who}.${ext}`;
 }
 
+/** A ZIP entry's date from a photo's `firedAt`, or `fallback` when it has none a ZIP can hold: the
+ *  stored value came from a guest's report (rows written before reports were checked may hold anything),
+ *  and client-zip throws mid-stream on a date outside the DOS range, cutting the owner's download. */
+export function zipDate(firedAt: number | undefined, fallback: number): Date {
+  const ok = firedAt !== undefined && Number.isFinite(firedAt) && firedAt >= DOS_FIRST && firedAt < DOS_END;
+  return new Date(ok ? firedAt : fallback);
+}
+const DOS_FIRST = Date.UTC(1980, 0, 2);
+const DOS_END = Date.UTC(2107, 11, 31);
+
 /**
  * workerd sends a JS stream chunked and drops Content-Length; a FixedLengthStream (Workers only)
  * keeps it, so browsers show the download's progress. Other runtimes honour the header as is.
@@ -51,10 +61,11 @@ export async function downloadShotZip(c: AppContext): Promise<Response> {
     photos.push(...page.photos);
     cursor = page.next;
   } while (cursor);
+  const now = Date.now();
   const entries = photos.map((p, i) => ({
     name: entryName(p, i),
     size: p.bytes,
-    lastModified: new Date(p.firedAt ?? Date.now()),
+    lastModified: zipDate(p.firedAt, now),
   }));
 
   async function* files() {

@@ -42,6 +42,20 @@ export class Presence {
     this.host.sql.exec("UPDATE members SET place = ? WHERE member_id = ?", place, memberId);
   }
 
+  /** The member a clientId joined as, or null for a client new to the room. */
+  memberIdOf(clientId: string): string | null {
+    const [row] = this.host.sql.exec<{ member_id: string }>(
+      "SELECT member_id FROM members WHERE client_id = ?",
+      clientId,
+    );
+    return row ? row.member_id : null;
+  }
+
+  /** Members ever joined (guests and viewers). */
+  memberCount(): number {
+    return this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members")[0]?.n ?? 0;
+  }
+
   memberName(memberId: string): string | null {
     const [row] = this.host.sql.exec<{ name: string }>("SELECT name FROM members WHERE member_id = ?", memberId);
     return row ? row.name : null;

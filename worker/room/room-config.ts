@@ -6,14 +6,23 @@ import type { EngineConfig } from "./room-engine.ts";
 
 export const UPLOAD_TOKEN_TTL_MS = 24 * 3600_000;
 export const DEFAULT_SHOT_WINDOW_MS = 60_000;
+/** Members one room takes: one Durable Object serves them all today (see docs/performance.md). */
+export const DEFAULT_MAX_ROOM_MEMBERS = 10_000;
 
-export type RoomEnv = { AUTH_SECRET?: string; SHOT_WINDOW_MS?: string };
+export type RoomEnv = { AUTH_SECRET?: string; SHOT_WINDOW_MS?: string; MAX_ROOM_MEMBERS?: string };
 
 export function engineConfig(env: RoomEnv, now: () => number = Date.now): EngineConfig {
   const secret = authSecret(env);
   return {
     shotWindowMs: Number(env.SHOT_WINDOW_MS) || DEFAULT_SHOT_WINDOW_MS,
+    maxMembers: positiveInt(env.MAX_ROOM_MEMBERS) ?? DEFAULT_MAX_ROOM_MEMBERS,
     signUpload: (roomId, memberId) =>
       signToken({ k: "upload", room: roomId, mem: memberId, exp: now() + UPLOAD_TOKEN_TTL_MS }, secret),
   };
+}
+
+/** A setting that must be a positive integer; anything else is ignored (the default holds). */
+function positiveInt(v: string | undefined): number | null {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
 }

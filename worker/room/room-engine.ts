@@ -14,6 +14,7 @@ import {
   assertNever,
   fileUrl,
   isClientType,
+  isSafeText,
   parseFrame,
   type ErrorCode as ErrorCodeT,
   type JoinMessage,
@@ -42,6 +43,8 @@ export type EngineConfig = {
   signUpload: (roomId: string, memberId: string) => Promise<string>;
   /** How long after `at` uploads are accepted, ms. */
   shotWindowMs: number;
+  /** Members a room takes (guests and viewers, each clientId once); rejoins always pass. */
+  maxMembers: number;
 };
 
 export class RoomEngine implements RoomCalls {
@@ -145,7 +148,9 @@ export class RoomEngine implements RoomCalls {
         const ping = asPing(msg);
         if (!ping) return this.error(conn, ErrorCode.BadMessage, "ping needs numeric id and t0");
         this.out.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts });
-        if (ping.rtt !== undefined) this.shots.noteRtt(ping.rtt);
+        // Only a joined guest's round trip leads shots: a guest is who must get the shoot in time.
+        const who = conn.attachment();
+        if (ping.rtt !== undefined && who?.role === "guest") this.shots.noteRtt(who.memberId, ping.rtt);
         return;
       }
       case "join": {
@@ -154,6 +159,8 @@ export class RoomEngine implements RoomCalls {
           return conn.close(CloseCode.VersionMismatch, "protocol version mismatch");
         }
         const join = asJoin(msg);
+        if (!join && typeof msg.name === "string" && !isSafeText(msg.name))
+          return this.error(conn, ErrorCode.BadName, "names may not hold control or bidirectional-override characters");
         if (!join)
           return this.error(conn, ErrorCode.BadMessage, "join needs v, clientId ([A-Za-z0-9_-]{1,64}) and name");
         return this.join(conn, join);
@@ -163,8 +170,14 @@ export class RoomEngine implements RoomCalls {
         const who = conn.attachment();
         if (!fired) return this.error(conn, ErrorCode.BadMessage, "fired needs shotId, firedAt, offset, error");
         if (!who) return this.error(conn, ErrorCode.NotJoined, "join first");
-        if (!this.shots.recordFired(fired, who.memberId))
-          return this.error(conn, ErrorCode.NoSuchShot, "no such shot for this member");
+        const recorded = this.shots.recordFired(fired, who.memberId);
+        if (recorded === "no_such_shot") return this.error(conn, ErrorCode.NoSuchShot, "no such shot for this member");
+        if (recorded === "out_of_range")
+          return this.error(
+            conn,
+            ErrorCode.BadMessage,
+            `firedAt must lie within ${LIMITS.maxFireSkewMs} ms of the shot's instant and upload deadline`,
+          );
         return;
       }
       case "ready": {
@@ -194,7 +207,17 @@ export class RoomEngine implements RoomCalls {
     if (!this.exists) return conn.close(CloseCode.UnknownRoom, "unknown room");
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
-    const { memberId } = this.presence.join(join.clientId, name, role);
+    const known = this.presence.memberIdOf(join.clientId);
+    const current = conn.attachment();
+    // A socket is one client: another clientId on it would count or act as someone else.
+    if (current && known !== current.memberId)
+      return this.error(conn, ErrorCode.AlreadyJoined, "this socket already joined as another client; open a new one");
+    if (known === null && this.memberCount() >= this.config.maxMembers) {
+      this.error(conn, ErrorCode.RoomFull, `this room is full (${this.config.maxMembers} members)`);
+      return conn.close(CloseCode.RoomFull, "room full");
+    }
+    const { memberId, created } = this.presence.join(join.clientId, name, role);
+    if (created && this.members !== null) this.members++;
     this.presence.attach(conn, { memberId, role, name });
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
     const room = this.info()!;
@@ -202,6 +225,13 @@ export class RoomEngine implements RoomCalls {
     const uploadToken = role === "guest" ? await this.config.signUpload(this.roomId, memberId) : "";
     this.out.sendTo(conn, { type: "welcome", v: PROTOCOL_VERSION, memberId, uploadToken, room });
     if (follow) this.out.sendTo(conn, follow);
+  }
+
+  /** Members so far: counted once per wake-up, then kept (a COUNT per join would scan the whole table). */
+  private members: number | null = null;
+  private memberCount(): number {
+    this.members ??= this.presence.memberCount();
+    return this.members;
   }
 
   private error(conn: Conn, code: ErrorCodeT, message: string): void {

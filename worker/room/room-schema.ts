@@ -6,6 +6,13 @@ import type { Sql } from "../sql.ts";
 const MIGRATIONS: Array<(sql: Sql) => void> = [
   // v2: a guest's place on the ring around the subject, for the bullet-time sweep.
   (sql) => sql.exec("ALTER TABLE members ADD COLUMN place REAL"),
+  // v3: the shot lead from the round trips of recent guests (shot-lead.ts), one row each, replacing the
+  // longest round trip ever seen (`shot_lead`, left unread).
+  (sql) => {
+    sql.exec(`CREATE TABLE IF NOT EXISTS member_rtts (
+      member_id TEXT PRIMARY KEY, rtt REAL NOT NULL, at INTEGER NOT NULL)`);
+    sql.exec("CREATE INDEX IF NOT EXISTS member_rtts_at ON member_rtts (at)");
+  },
 ];
 
 export const SCHEMA_VERSION = 1 + MIGRATIONS.length;

@@ -1,6 +1,6 @@
 // Room routes: create, read, join over WebSocket, shoot, and the owner's shot report.
 import { Hono } from "hono";
-import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
+import { LIMITS, ErrorCode, isSafeText } from "../../shared/protocol.ts";
 import { jsonBody, roomIdParam, type AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/require-user.ts";
 import { randomId } from "../auth/token.ts";
@@ -18,6 +18,8 @@ export const roomRoutes = new Hono<AppEnv>()
         ErrorCode.BadTitle,
         `title must be a string of at most ${LIMITS.maxTitleLength} characters`,
       );
+    if (!isSafeText(title))
+      throw new HttpError(400, ErrorCode.BadTitle, "titles may not hold control or bidirectional-override characters");
     const roomId = randomId();
     // Created near the organiser: every member's round trip goes to this object.
     const room = c.var.platform.room(roomId, locationHint(c.req.raw));

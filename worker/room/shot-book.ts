@@ -1,7 +1,14 @@
 // Shots of one room: announcing `at`, who is expected, fired reports, the upload deadline (an
 // alarm, so it survives eviction and restarts) and completion.
-import { ErrorCode } from "../../shared/protocol.ts";
-import type { FiredMessage, MissedMessage, PhotoView, ShootMessage, ShotView } from "../../shared/protocol.ts";
+import {
+  ErrorCode,
+  LIMITS,
+  type FiredMessage,
+  type MissedMessage,
+  type PhotoView,
+  type ShootMessage,
+  type ShotView,
+} from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result, ShotReport } from "../platform.ts";
 import type { RoomHost } from "./room-host.ts";
@@ -9,17 +16,12 @@ import type { Broadcast } from "./broadcast.ts";
 import { newId } from "./new-id.ts";
 import type { PhotoIndex } from "./photo-index.ts";
 import type { Presence } from "./presence.ts";
-
-/** `at` is at least this far ahead of the announcement, ms: time to reach every member. */
-export const MIN_LEAD_MS = 1500;
-const MAX_LEAD_MS = 8000;
+import { ShotLead } from "./shot-lead.ts";
 
 type ShotRow = { shot_id: string; seq: number; at: number; deadline: number; done: number };
 
 export class ShotBook {
-  /** Longest round trip a member reported; kept in SQLite too, since a room waiting for its shoot is idle
-   *  and hibernates, and the slowest member must still get the frame before `at` afterwards. */
-  private maxRtt: number | null = null;
+  private readonly lead: ShotLead;
 
   constructor(
     private readonly host: RoomHost,
@@ -27,19 +29,13 @@ export class ShotBook {
     private readonly photos: PhotoIndex,
     private readonly out: Broadcast,
     private readonly windowMs: number,
-  ) {}
-
-  /** Written only when a new longest round trip appears: a few times per room, not per ping. */
-  noteRtt(rtt: number): void {
-    const r = Math.min(rtt, 5000);
-    if (r <= this.longestRtt()) return;
-    this.maxRtt = r;
-    this.host.sql.exec("INSERT OR REPLACE INTO shot_lead (k, max_rtt) VALUES (1, ?)", r);
+  ) {
+    this.lead = new ShotLead(host);
   }
 
-  private longestRtt(): number {
-    this.maxRtt ??= this.host.sql.exec<{ max_rtt: number }>("SELECT max_rtt FROM shot_lead")[0]?.max_rtt ?? 0;
-    return this.maxRtt;
+  /** A guest's reported round trip, for the lead of the next shot. */
+  noteRtt(memberId: string, rtt: number): void {
+    this.lead.note(memberId, rtt);
   }
 
   private latestRow(): ShotRow | null {
@@ -83,9 +79,9 @@ export class ShotBook {
     const pending = this.latestRow();
     if (pending && !pending.done) return { shotId: pending.shot_id, at: pending.at, created: false };
     const now = this.host.now();
-    // Far enough ahead that the slowest member gets the frame before `at`.
-    const lead = Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * this.longestRtt() + 500));
-    const at = now + lead;
+    // Far enough ahead that all but the slowest few members get the frame before `at`.
+    const at = now + this.lead.leadMs();
+    this.lead.prune();
     const shotId = newId();
     const guests = [...this.presence.connectedGuests()];
     this.host.sql.transaction(() => {
@@ -124,10 +120,14 @@ export class ShotBook {
     return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
   }
 
-  /** One statement: a thousand reports arrive in the same few milliseconds. */
-  recordFired(f: FiredMessage, memberId: string): boolean {
+  /** One statement: a thousand reports arrive in the same few milliseconds. Only for a shot the member
+   *  is expected in, and only with `firedAt` near that shot's instant (see firedInRange); the guard has
+   *  already bounded the other numbers. */
+  recordFired(f: FiredMessage, memberId: string): "ok" | "no_such_shot" | "out_of_range" {
     const updated = this.host.sql.exec(
-      `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ? WHERE shot_id = ? AND member_id = ?
+      `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ?
+       WHERE shot_id = ? AND member_id = ?
+       AND ? BETWEEN (SELECT at FROM shots WHERE shot_id = ?) - ? AND (SELECT deadline FROM shots WHERE shot_id = ?) + ?
        RETURNING member_id`,
       f.firedAt,
       f.offset,
@@ -135,8 +135,22 @@ export class ShotBook {
       f.late ? 1 : 0,
       f.shotId,
       memberId,
+      f.firedAt,
+      f.shotId,
+      LIMITS.maxFireSkewMs,
+      f.shotId,
+      LIMITS.maxFireSkewMs,
     );
-    return updated.length > 0;
+    if (updated.length > 0) return "ok";
+    const r = this.row(f.shotId);
+    if (!r || !this.isExpected(r.shot_id, memberId)) return "no_such_shot";
+    return "out_of_range";
+  }
+
+  private isExpected(shotId: string, memberId: string): boolean {
+    return (
+      this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?", shotId, memberId) > 0
+    );
   }
 
   /** Whether `memberId` may upload into the shot; with the photo when one already landed (a retry is
@@ -205,11 +219,21 @@ export class ShotBook {
       .map((m) => ({
         memberId: m.member_id,
         name: m.name ?? "",
-        fireError: m.fired_at === null ? null : m.fired_at - r.at,
-        error: m.error,
+        fireError: firedInRange(m.fired_at, r) ? m.fired_at - r.at : null,
+        error: inRange(m.error, 0, LIMITS.maxClockErrorMs) ? m.error : null,
         late: m.late === 1,
         uploaded: m.photo !== null,
       }));
     return { ...this.viewOf(r), members };
   }
+}
+
+/** Whether a number (as stored) is finite and within [min, max]. */
+const inRange = (v: number | null, min: number, max: number): v is number =>
+  v !== null && Number.isFinite(v) && v >= min && v <= max;
+
+/** Whether a stored `fired_at` is one a report may hold: near the shot's instant. Rows written before
+ *  reports were checked may hold anything; a report shows those as silent rather than skew its histogram. */
+export function firedInRange(firedAt: number | null, shot: { at: number; deadline: number }): firedAt is number {
+  return inRange(firedAt, shot.at - LIMITS.maxFireSkewMs, shot.deadline + LIMITS.maxFireSkewMs);
 }
