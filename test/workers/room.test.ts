@@ -30,7 +30,7 @@ describe("a room", () => {
     const photo = jpeg(64, 48);
     const up = await upload(roomId, a.welcome.uploadToken, { photo, shotId: shoot.shotId });
     expect(up.status).toBe(201);
-    expect(up.body.url).toMatch(/^\/api\/rooms\/.+\/files\/[0-9a-f]{64}\.jpg$/);
+    expect(up.body.url).toMatch(/^\/api\/rooms\/.+\/files\/[0-9a-f]{64}-[0-9a-f]{16}\.jpg$/);
     expect(up.body.thumbUrl).toBeTruthy(); // small photos get a server-made thumb
 
     const list = await call(`/api/rooms/${roomId}/photos?shot=${shoot.shotId}`);

@@ -37,8 +37,8 @@ export const photoRoutes = new Hono<AppEnv>()
       // The builder also drops it when it next catches up with the room's index.
       console.error(`[photos] mosaic remove ${roomId}/${photoId}:`, e);
     }
-    // The index no longer names them; the bytes go too (a re-upload of the same bytes rewrites them),
-    // and so do this location's cached copies.
+    // The index no longer names them; the bytes go too, and so do this location's cached copies. The
+    // keys were this photo's alone (blob-key.ts): an upload of the same bytes still in flight has its own.
     const urls = r.keys
       .filter((k) => !k.endsWith(".rgba"))
       .map((k) => new URL(fileUrl(roomId, k), c.req.url).toString());

@@ -6,20 +6,18 @@ import { roomIdParam, type AppContext } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
 import { etagMatches, resolveRange, sliceStream } from "./byte-range.ts";
 import { readThrough } from "./read-through.ts";
-import { blobKey } from "./upload.ts";
+import { blobKey, parseFileName } from "./blob-key.ts";
 
-const FILE_NAME = /^([0-9a-f]{64})\.(jpg|png|webp)$/;
 const TYPES: Record<string, string> = { jpg: "image/jpeg", png: "image/png", webp: "image/webp" };
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 
 export type ImmutableFile = { roomId: string; key: string; etag: string; contentType: string };
 
-/** The stored file behind a public file name (`<sha256>.<ext>`), or null when it cannot be one. */
+/** The stored file behind a public file name (`<sha256>-<suffix>.<ext>`, see blob-key.ts), or null when it cannot be one. */
 export function fileNamed(roomId: string, name: string): ImmutableFile | null {
-  const m = FILE_NAME.exec(name);
-  if (!m) return null;
-  const [, sha, ext] = m as unknown as [string, string, string];
-  return { roomId, key: blobKey(roomId, sha, ext), etag: `"${sha}"`, contentType: TYPES[ext]! };
+  const file = parseFileName(name);
+  if (!file) return null;
+  return { roomId, key: blobKey(roomId, file.name, file.ext), etag: `"${file.name}"`, contentType: TYPES[file.ext]! };
 }
 
 /** GET /api/rooms/:roomId/files/:name */

@@ -7,12 +7,11 @@ import { HttpError, unwrap } from "../http-error.ts";
 import { sha256Hex } from "../sha256-hex.ts";
 import { checkImage, extensionFor } from "./image-check.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
+import { blobKey, uploadNamer } from "./blob-key.ts";
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
 
 const tooLarge = () => new HttpError(413, ErrorCode.PhotoTooLarge, `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
-
-export const blobKey = (roomId: string, sha: string, ext: string) => `rooms/${roomId}/${sha}.${ext}`;
 
 const TOO_LARGE = { photo: ErrorCode.PhotoTooLarge, thumb: ErrorCode.ThumbTooLarge, tile: ErrorCode.TileTooLarge };
 
@@ -111,13 +110,14 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     tile = t.ok ? t.rgba : null;
   }
 
-  const sha = await sha256Hex(photo);
-  const key = blobKey(roomId, sha, extensionFor(info.type));
+  // Keys of this upload alone: a removal of a photo with the same bytes cannot delete them (blob-key.ts).
+  const named = uploadNamer();
+  const key = blobKey(roomId, named(await sha256Hex(photo)), extensionFor(info.type));
   const writes: Array<Promise<void>> = [platform.blobs.put(key, photo, info.type)];
   let thumbKey: string | null = null;
   let tileKey: string | null = null;
   if (thumb) {
-    thumbKey = blobKey(roomId, await sha256Hex(thumb), "jpg");
+    thumbKey = blobKey(roomId, named(await sha256Hex(thumb)), "jpg");
     writes.push(platform.blobs.put(thumbKey, thumb, "image/jpeg"));
   }
   if (tile && thumbKey) {
@@ -126,7 +126,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     tileKey = thumbKey;
   } else if (tile) {
     // No thumb to cut it from: the tile is stored as raw 64×64 RGBA, which the builder pastes as is.
-    tileKey = blobKey(roomId, await sha256Hex(tile), "rgba");
+    tileKey = blobKey(roomId, named(await sha256Hex(tile)), "rgba");
     writes.push(platform.blobs.put(tileKey, tile, "application/octet-stream"));
   }
   await Promise.all(writes);
@@ -145,6 +145,12 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     }),
   );
   const { photoId, url, thumbUrl } = r.photo;
+  if (!r.created) {
+    // A concurrent attempt of the same member landed first: these keys are this attempt's alone and
+    // no record names them.
+    const mine = [key, thumbKey, tileKey].filter((k): k is string => k !== null);
+    platform.waitUntil(Promise.all(mine.map((k) => platform.blobs.delete(k))));
+  }
   if (r.created && tile) {
     // After the room recorded the photo, off the upload's path; the builder catches up from the
     // room's index if this is lost.

@@ -94,7 +94,8 @@ export class PhotoIndex {
 
   /**
    * Removes a photo from the index; returns the storage keys no other photo still uses, so the caller
-   * can delete those bytes (keys are content-addressed: two members may upload identical bytes).
+   * can delete those bytes. Every upload writes keys of its own (photos/blob-key.ts); only photos stored
+   * before that may share a key, and no upload in flight can write one of those.
    */
   removePhoto(photoId: string): { shotId: string; keys: string[] } | null {
     const [row] = this.host.sql.exec<PhotoRow>("SELECT * FROM photos WHERE photo_id = ?", photoId);
