@@ -1,13 +1,15 @@
 // A seeded fuzz run against a live room over real sockets: thousands of random and mutated frames,
 // then hundreds of random and mutated requests (uploads included) during a shot. Nothing may crash
 // (no 5xx, no unparseable answer, only the documented close codes); afterwards that shot and a
-// normal one complete, and every upload the server acknowledged is listed. FUZZ_SEED=n replays a run.
+// normal one complete, every upload the server acknowledged is listed, and the owner's ZIP, shot report
+// and mosaic of the fuzzed shot come whole (guests' hostile `fired` reports included). FUZZ_SEED=n replays.
 import { describe, expect, inject, it } from "vitest";
 import { asServerMessage, type PhotoView } from "../../shared/protocol.ts";
 import type { RoomClient } from "../../shared/room-client.ts";
 import { Api, fixture } from "./kit/api.ts";
 import { Fuzz, type FuzzRequest } from "./kit/fuzz-kit.ts";
 import { photoFor } from "./kit/http-kit.ts";
+import { expectOwnerViewsWhole } from "./kit/owner-views.ts";
 import { joinRaw, openRaw, step, until, type RawSocket } from "./kit/sockets.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
@@ -31,7 +33,7 @@ const describeRequest = (r: FuzzRequest) =>
 
 for (const server of inject("servers")) {
   describe(`fuzz on ${server.kind}`, () => {
-    it(`${FRAMES} frames and ${REQUESTS} requests (seed ${SEED}) crash nothing; both shots complete with every acknowledged upload listed`, async () => {
+    it(`${FRAMES} frames and ${REQUESTS} requests (seed ${SEED}) crash nothing; both shots complete with every acknowledged upload listed, and the owner's ZIP, report and mosaic come whole`, async () => {
       const fz = new Fuzz(SEED);
       const api = new Api(server.url);
       const { token } = await api.login("Fuzz owner");
@@ -89,6 +91,18 @@ for (const server of inject("servers")) {
         // 2. Requests during a shot, with the fuzz guests' real upload tokens among the mutated ones.
         for (let i = 0; i < 4; i++) guests.push(await joinRaw(api, roomId, `fuzz-guest-${i}`));
         const shot = (await api.shoot(roomId, token)).body;
+        // Members expected in the shot report on it with hostile numbers, among other fuzzed frames.
+        for (const g of guests) {
+          for (let i = 0; i < 40; i++) {
+            const frame = fz.chance(0.6) ? fz.firedReport(shot.shotId, shot.at) : fz.frame(shot.shotId);
+            if (!closesSocket(frame)) g.send(frame);
+          }
+          g.send({ type: "ping", id: 515151, t0: 1 });
+          await step(
+            "a reporting guest still answers",
+            g.next((m) => m.type === "pong" && m.id === 515151, 10_000),
+          );
+        }
         const acked = new Map<string, string>();
         const crashes: string[] = [];
         const shapeless: string[] = [];
@@ -147,6 +161,7 @@ for (const server of inject("servers")) {
         const listed = new Set((await api.listAll(roomId, shot.shotId)).map((p) => p.photoId));
         expect(listed.size).toBe(8);
         for (const photoId of acked.keys()) expect(listed, photoId).toContain(photoId);
+        await expectOwnerViewsWhole(api, roomId, shot.shotId, token);
 
         // 4. A normal shot afterwards.
         for (const g of guests) g.ws.close();
@@ -164,6 +179,7 @@ for (const server of inject("servers")) {
         }
         expect(await step("normal shot done", secondDone)).toMatchObject({ uploaded: good.length, missing: 0 });
         expect(await api.listAll(roomId, second.shotId)).toHaveLength(good.length);
+        await expectOwnerViewsWhole(api, roomId, second.shotId, token);
       } finally {
         for (const c of good) c.close();
         for (const g of guests) g.ws.close();

@@ -154,6 +154,40 @@ export class Fuzz {
     }
   }
 
+  /** A number a hostile guest might put in a report about a shot at `at`: near it, far off, huge, tiny,
+   *  negative, or not a number at all (the issue's `firedAt: 1e300` among them). */
+  timing(at: number): unknown {
+    return this.pick([
+      at,
+      at + this.int(200) - 100,
+      at + 59_000,
+      at + 3_600_000,
+      at - 3_600_000,
+      1e300,
+      -1e300,
+      1e308,
+      Number.MAX_SAFE_INTEGER,
+      -0,
+      0.5,
+      60_001,
+      "1e300",
+      null,
+      [at],
+    ]);
+  }
+
+  /** A `fired` report for the real shot from a member expected in it, with hostile numbers. */
+  firedReport(shotId: string, at: number): string {
+    return JSON.stringify({
+      type: "fired",
+      shotId,
+      firedAt: this.timing(at),
+      offset: this.chance(0.5) ? this.timing(0) : this.timing(at),
+      error: this.timing(0),
+      ...(this.chance(0.5) ? { late: this.chance(0.5) } : {}),
+    });
+  }
+
   /** A random or mutated frame: text mostly, sometimes binary, oversize or deeply nested. */
   frame(shotId: string): string | Uint8Array {
     const r = this.rnd();
