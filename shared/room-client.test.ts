@@ -180,7 +180,11 @@ describe("RoomClient", () => {
     c.close();
   });
 
-  it("does not reconnect after a version mismatch close", async () => {
+  it.each([
+    ["a version mismatch", 4000],
+    ["a full room", 4003],
+    ["an unknown room", 4004],
+  ])("does not reconnect after %s close (%i)", async (_what, code) => {
     let made = 0;
     const c = new RoomClient({
       url: "ws://x",
@@ -193,7 +197,7 @@ describe("RoomClient", () => {
       reconnect: { baseMs: 1, maxMs: 1 },
     });
     await new Promise((r) => setTimeout(r, 5));
-    (c as unknown as { socket: FakeSocket }).socket.close(4000);
+    (c as unknown as { socket: FakeSocket }).socket.close(code);
     await new Promise((r) => setTimeout(r, 30));
     expect(made).toBe(1);
     c.close();
