@@ -104,9 +104,7 @@ export class ShotBook {
   onGuestJoined(memberId: string): ShootMessage | MissedMessage | null {
     const r = this.latestRow();
     if (!r || r.done) return null;
-    const expected =
-      this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?", r.shot_id, memberId) > 0;
-    if (expected) return { type: "shoot", shotId: r.shot_id, at: r.at };
+    if (this.isExpected(r.shot_id, memberId)) return { type: "shoot", shotId: r.shot_id, at: r.at };
     if (this.host.now() < r.at) {
       this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", r.shot_id, memberId);
       return { type: "shoot", shotId: r.shot_id, at: r.at };
@@ -162,12 +160,8 @@ export class ShotBook {
     if (photo) return { ok: true, shotId: r.shot_id, photo };
     if (r.done || this.host.now() > r.deadline)
       return fail(409, ErrorCode.ShotClosed, "this shot's upload deadline has passed");
-    const expected = this.count(
-      "SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ? AND member_id = ?",
-      r.shot_id,
-      memberId,
-    );
-    if (!expected) return fail(403, ErrorCode.NotInShot, "this member was not part of this shot");
+    if (!this.isExpected(r.shot_id, memberId))
+      return fail(403, ErrorCode.NotInShot, "this member was not part of this shot");
     return { ok: true, shotId: r.shot_id };
   }
 
