@@ -171,7 +171,7 @@ export class RoomEngine implements RoomCalls {
         if (!fired) return this.error(conn, ErrorCode.BadMessage, "fired needs shotId, firedAt, offset, error");
         if (!who) return this.error(conn, ErrorCode.NotJoined, "join first");
         const recorded = this.shots.recordFired(fired, who.memberId);
-        if (recorded === "no_such_shot") return this.error(conn, ErrorCode.NoSuchShot, "no such shot for this member");
+        if (recorded === "not_expected") return this.error(conn, ErrorCode.NoSuchShot, "no such shot for this member");
         if (recorded === "out_of_range")
           return this.error(
             conn,

@@ -121,7 +121,7 @@ export class ShotBook {
   /** One statement: a thousand reports arrive in the same few milliseconds. Only for a shot the member
    *  is expected in, and only with `firedAt` near that shot's instant (see firedInRange); the guard has
    *  already bounded the other numbers. */
-  recordFired(f: FiredMessage, memberId: string): "ok" | "no_such_shot" | "out_of_range" {
+  recordFired(f: FiredMessage, memberId: string): "recorded" | "not_expected" | "out_of_range" {
     const updated = this.host.sql.exec(
       `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ?
        WHERE shot_id = ? AND member_id = ?
@@ -139,9 +139,9 @@ export class ShotBook {
       f.shotId,
       LIMITS.maxFireSkewMs,
     );
-    if (updated.length > 0) return "ok";
+    if (updated.length > 0) return "recorded";
     const r = this.row(f.shotId);
-    if (!r || !this.isExpected(r.shot_id, memberId)) return "no_such_shot";
+    if (!r || !this.isExpected(r.shot_id, memberId)) return "not_expected";
     return "out_of_range";
   }
 
