@@ -25,7 +25,9 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             // A short upload window so deadline tests run fast.
-            miniflare: { bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret" } },
+            miniflare: {
+              bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret-of-at-least-32-bytes" },
+            },
           }),
         ],
         // Worktrees share one node_modules through a symlink; resolving through its real path makes

@@ -9,6 +9,7 @@ import { diskBlobStore } from "./disk-blob-store.ts";
 import { MosaicRegistry } from "./mosaic-registry.ts";
 import { Background, denoPlatform, type ServerEnv } from "./platform.ts";
 import { RoomRegistry } from "./room-registry.ts";
+import { serverSecret } from "./server-secret.ts";
 import { openSqlite } from "./sqlite.ts";
 import { staticApp } from "./static-app.ts";
 
@@ -17,16 +18,23 @@ const env: ServerEnv = {
   ORGANIZER_KEY: Deno.env.get("ORGANIZER_KEY"),
   SHOT_WINDOW_MS: Deno.env.get("SHOT_WINDOW_MS"),
   MAX_ROOM_MEMBERS: Deno.env.get("MAX_ROOM_MEMBERS"),
+  ALLOWED_ORIGINS: Deno.env.get("ALLOWED_ORIGINS"),
 };
 const port = Number(Deno.env.get("PORT") ?? 8000);
-const hostname = Deno.env.get("HOST") ?? "0.0.0.0";
+// Loopback unless told otherwise: reachable from elsewhere only with HOST set, and then only with AUTH_SECRET.
+const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
 const dataDir = Deno.env.get("DATA_DIR") ?? ".data";
 const appDir = Deno.env.get("APP_DIR") ?? fileURLToPath(new URL("../app/dist", import.meta.url));
-if (!env.AUTH_SECRET) console.warn("AUTH_SECRET is not set: tokens are signed with the public dev secret");
 if (!existsSync(join(appDir, "index.html")))
   console.warn(`no web app in ${appDir} (npm run build:app): serving the API only`);
 
 await Deno.mkdir(dataDir, { recursive: true });
+try {
+  env.AUTH_SECRET = serverSecret({ secret: env.AUTH_SECRET, hostname, dataDir });
+} catch (e) {
+  console.error(`simulshot: ${(e as Error).message}`);
+  Deno.exit(1);
+}
 const serverDb = openSqlite(join(dataDir, "server.sqlite"));
 const rooms = new RoomRegistry(join(dataDir, "rooms"), env, serverDb);
 const background = new Background();

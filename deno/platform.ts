@@ -2,12 +2,13 @@
 // are already on local disk: a cache would only copy them to another folder).
 import { authSecret } from "../worker/auth/secret.ts";
 import type { BlobStore, Platform } from "../worker/platform.ts";
+import { parseAllowedOrigins } from "../worker/room/origin-check.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
 import type { MosaicRegistry } from "./mosaic-registry.ts";
 import type { RoomRegistry } from "./room-registry.ts";
 import type { SqliteFile } from "./sqlite.ts";
 
-export type ServerEnv = RoomEnv & { ORGANIZER_KEY?: string };
+export type ServerEnv = RoomEnv & { ORGANIZER_KEY?: string; ALLOWED_ORIGINS?: string };
 
 /** Work that runs after a response; tracked so a shutdown can wait for it. */
 export class Background {
@@ -41,6 +42,7 @@ export function denoPlatform(opts: {
     cache: null,
     authSecret: authSecret(env),
     organizerKey: env.ORGANIZER_KEY || null,
+    allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
     waitUntil: (p) => background.add(p),
   };
 }

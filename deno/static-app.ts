@@ -1,8 +1,9 @@
 // The web app's static files (app/dist, built by `npm run build:app`) for every path outside /api,
 // as Workers static assets serve them: a file when one matches, else index.html for page navigations
-// (/r/<roomId>; the app routes itself), else 404.
+// (/r/<roomId>; the app routes itself), else 404; every answer with the app's security headers.
 import { ErrorCode } from "../shared/protocol.ts";
 import { extname } from "node:path";
+import { APP_HEADERS } from "../worker/app-headers.ts";
 import { safePath } from "./safe-path.ts";
 
 const TYPES: Record<string, string> = {
@@ -21,13 +22,17 @@ const TYPES: Record<string, string> = {
 };
 
 const notFound = () =>
-  Response.json({ error: { code: ErrorCode.NotFound, message: "no such route" } }, { status: 404 });
+  Response.json(
+    { error: { code: ErrorCode.NotFound, message: "no such route" } },
+    { status: 404, headers: APP_HEADERS },
+  );
 
 async function file(path: string, head: boolean): Promise<Response | null> {
   try {
     const info = await Deno.stat(path);
     if (!info.isFile) return null;
     const headers = {
+      ...APP_HEADERS,
       "Content-Type": TYPES[extname(path)] ?? "application/octet-stream",
       "Content-Length": String(info.size),
       "Cache-Control": "public, max-age=0, must-revalidate",

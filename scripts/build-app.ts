@@ -5,6 +5,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { headersFile } from "../worker/app-headers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const APP_DIST = join(ROOT, "app", "dist");
@@ -55,6 +56,7 @@ export async function buildApp(): Promise<BuiltFile[]> {
   const out = new Map<string, Uint8Array>(result.outputFiles.map((f) => [f.path, f.contents]));
   out.set(join(APP_DIST, "index.html"), Buffer.from(html));
   out.set(join(APP_DIST, "_redirects"), readFileSync(join(ROOT, "app", "_redirects")));
+  out.set(join(APP_DIST, "_headers"), Buffer.from(headersFile()));
   // Only what changed is written (and only what is gone deleted): `wrangler dev` watches app/dist and
   // restarts the worker on any change, answering requests in flight with 503. A rebuild (the browser
   // suite's, while the e2e suite runs against such a server) must not touch identical files.

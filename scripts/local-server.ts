@@ -2,6 +2,7 @@
 // through Miniflare as `npm run serve:bench` does, or the Deno server of `npm run start:deno`) on a free port
 // with its own state folder, and waits until it answers. Used by the end-to-end tests and the load-test runner.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +12,8 @@ import { unwatchedWranglerConfig } from "./unwatched-wrangler-config.ts";
 export type LocalServer = {
   kind: string;
   url: string;
+  /** The AUTH_SECRET it signs tokens with (null: started without one). */
+  authSecret: string | null;
   stop(): Promise<void>;
   /**
    * Stops the server, awaits `whileDown` (if any), then starts it again on the same port and state. By
@@ -94,23 +97,36 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string, 
 
 export type ServerKind = "wrangler" | "deno" | "miniflare";
 
-/** Command lines per kind; state persists in `stateDir` so a restart keeps rooms and photos. */
+/**
+ * Command lines per kind; state persists in `stateDir` so a restart keeps rooms and photos. `vars` (the
+ * server's settings, AUTH_SECRET among them) go on the command line for the Workers servers: `wrangler dev`
+ * reads its process environment only when there is no `.dev.vars`, and `npm start` writes one.
+ */
 function command(
   kind: ServerKind,
   port: number,
   stateDir: string,
   inspectorPort: number,
+  vars: Record<string, string>,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
   if (kind === "deno")
     return {
       cmd: "npx",
       args: ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "deno/main.ts"],
-      env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: stateDir },
+      env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: stateDir, ...vars },
     };
   if (kind === "miniflare")
     return {
       cmd: "npx",
-      args: ["tsx", "scripts/serve-bench.ts", "--port", String(port), "--persist-to", stateDir],
+      args: [
+        "tsx",
+        "scripts/serve-bench.ts",
+        "--port",
+        String(port),
+        "--persist-to",
+        stateDir,
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}=${v}`]),
+      ],
       env: {},
     };
   return {
@@ -133,6 +149,7 @@ function command(
       "--log-level",
       "warn",
       "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     // A private dev registry: wrangler dev reloads its worker whenever the shared one changes (any other
     // `wrangler dev` on the machine starting or stopping), answering POSTs in flight with a 503.
@@ -140,11 +157,21 @@ function command(
   };
 }
 
-export async function startServer(
-  kind: ServerKind = "wrangler",
-  opts: { stateDir?: string; env?: Record<string, string> } = {},
-): Promise<LocalServer> {
+export type ServerOptions = {
+  stateDir?: string;
+  /** The process environment on top of this one's. */
+  env?: Record<string, string>;
+  /** Settings ([vars] on Workers, the environment on Deno). */
+  vars?: Record<string, string>;
+  /** The token secret: by default a random one per server (kept across its restarts); null starts it without. */
+  authSecret?: string | null;
+};
+
+export async function startServer(kind: ServerKind = "wrangler", opts: ServerOptions = {}): Promise<LocalServer> {
   const port = await freePort();
+  const authSecret = opts.authSecret === undefined ? randomBytes(32).toString("base64url") : opts.authSecret;
+  // An empty AUTH_SECRET overrides any `.dev.vars` one: the server runs as one deployed without a secret.
+  const vars = { ...opts.vars, AUTH_SECRET: authSecret ?? "" };
   // Miniflare's state goes to memory-backed /dev/shm (see serve-bench.ts) and is removed on stop.
   const scratch = kind === "miniflare" && !opts.stateDir && existsSync("/dev/shm");
   const stateDir = opts.stateDir ?? mkdtempSync(join(scratch ? "/dev/shm" : tmpdir(), `simulshot-${kind}-`));
@@ -152,7 +179,7 @@ export async function startServer(
   let child!: ChildProcess;
   let output = "";
   const launch = async () => {
-    const c = command(kind, port, stateDir, await freePort());
+    const c = command(kind, port, stateDir, await freePort(), vars);
     output = "";
     child = spawn(c.cmd, c.args, {
       env: { ...process.env, ...c.env, ...opts.env },
@@ -197,6 +224,7 @@ export async function startServer(
   return {
     kind,
     url,
+    authSecret,
     stop: async () => {
       await stop();
       // Not the others': a test may stop a server and restart it later on the same state.

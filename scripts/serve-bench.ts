@@ -2,6 +2,7 @@
 // `wrangler dev` puts in front of it (see docs/performance.md "Load test"). Built as `wrangler deploy
 // --dry-run` builds it, bound to the Durable Object, R2 and the cache from wrangler.toml, state on disk.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -55,7 +56,8 @@ export async function startBenchServer(o: BenchServerOptions = {}): Promise<{ ur
     modules: true,
     modulesRoot: join(stateDir, "build"),
     scriptPath,
-    bindings: { ...workerOptions.bindings, ...o.vars },
+    // A bench server is never deployed: without a secret of its own (.dev.vars, --var) it gets a random one.
+    bindings: { AUTH_SECRET: randomBytes(32).toString("base64url"), ...workerOptions.bindings, ...o.vars },
     host: o.host ?? "127.0.0.1",
     port: o.entry ? (o.port ?? 8788) : 0,
     ...(o.entry ? {} : { unsafeDirectSockets: [{ host: o.host ?? "127.0.0.1", port: o.port ?? 8788 }] }),

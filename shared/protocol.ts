@@ -69,10 +69,14 @@ export const ErrorCode = {
   NotFound: "not_found",
   NotInShot: "not_in_shot",
   NotOwner: "not_owner",
+  /** A WebSocket upgrade from a page of another origin (not the app's own, not in ALLOWED_ORIGINS). */
+  OriginNotAllowed: "origin_not_allowed",
   PageNotFound: "page_not_found",
   PhotoNotFound: "photo_not_found",
   PhotoTooLarge: "photo_too_large",
   RangeNotSatisfiable: "range_not_satisfiable",
+  /** The server has no AUTH_SECRET of at least 32 bytes: it refuses every route that signs or checks a token. */
+  ServerMisconfigured: "server_misconfigured",
   ShotClosed: "shot_closed",
   ShotNotFound: "shot_not_found",
   ThumbTooLarge: "thumb_too_large",
@@ -82,6 +86,8 @@ export const ErrorCode = {
   UndecodableImage: "undecodable_image",
   UpgradeRequired: "upgrade_required",
   WrongRoom: "wrong_room",
+  /** A ZIP link's token names another shot than the one asked for. */
+  WrongShot: "wrong_shot",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

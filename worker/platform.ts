@@ -100,8 +100,11 @@ export type Platform = {
   blobs: BlobStore;
   /** An HTTP cache (the Workers Cache API's caches.default, or Deno's caches). */
   cache: Cache | null;
-  authSecret: string;
+  /** Null when AUTH_SECRET is missing or too short: token routes then answer 500 server_misconfigured. */
+  authSecret: string | null;
   organizerKey: string | null;
+  /** Origins besides the app's own whose pages may open room sockets (ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
   /** Runs work after the response (ctx.waitUntil on Workers). */
   waitUntil(p: Promise<unknown>): void;
 };

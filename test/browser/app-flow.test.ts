@@ -1,5 +1,6 @@
 // The web app in a real Chromium: an organiser and 5 guests (fake cameras) go through create → join →
 // shoot → upload → gallery and mosaic → remove → retake, with screenshots of each step.
+import { readFileSync } from "node:fs";
 import { PhotonImage } from "@cf-wasm/photon";
 import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
@@ -50,7 +51,7 @@ async function galleryCount(page: Page, n: number): Promise<void> {
 }
 
 describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "" }])(
+  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
     "on $kind: 5 guests' phones each upload a real camera frame, the organiser sees 5 photos, the mosaic and the sync report",
     async (server) => {
       const api = new Api(server.url);
@@ -60,7 +61,15 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         const org = await phonePage(browser);
         const orgRequests: string[] = [];
         org.on("request", (r) => orgRequests.push(new URL(r.url()).pathname));
-        await org.goto(`${server.url}/`);
+        // Everything below runs under the app's Content-Security-Policy: Chromium reports each thing it blocks.
+        const cspViolations: string[] = [];
+        const watchCsp = (page: Page) =>
+          page.on("console", (m) => {
+            if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+          });
+        watchCsp(org);
+        const home = await org.goto(`${server.url}/`);
+        expect(home!.headers()["content-security-policy"]).toMatch(/^default-src 'self';/);
         await org.getByLabel("Your name").fill("Olga");
         await org.getByRole("button", { name: "Log in" }).click();
         await org.getByLabel("Room title").fill("Browser test");
@@ -68,6 +77,12 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         const joinUrl = (await org.getByTestId("join-url").getAttribute("href"))!;
         expect(joinUrl).toMatch(new RegExp(`^${server.url}/r/[A-Za-z0-9_-]{22}$`));
         const roomId = joinUrl.slice(joinUrl.lastIndexOf("/") + 1);
+        const stored = await org.evaluate(() =>
+          (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem(
+            "simulshot.login",
+          ),
+        );
+        const orgToken = (JSON.parse(stored!) as { token: string }).token;
         await org.getByRole("img", { name: "QR code of the join link" }).waitFor();
         await waitForText(org, "status", /^connected$/);
         await screenshot(org, "01-organiser-room-created");
@@ -77,6 +92,7 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         const guests = await Promise.all(
           Array.from({ length: GUESTS }, async (_, i) => {
             const page = await phonePage(browser);
+            watchCsp(page);
             // Guest 2's socket goes through the test, which can cut it.
             if (i === 1) await page.routeWebSocket(/\/ws$/, (ws) => void (ws.connectToServer(), drops.unshift(ws)));
             await page.goto(joinUrl);
@@ -145,7 +161,6 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         await waitForText(org, "shot-progress", new RegExp(`Done: ${GUESTS} photos, 0 missing`));
         await org.getByTestId("histogram").waitFor();
         await org.getByText(`${GUESTS} of ${GUESTS} phones fired`).waitFor();
-        expect(await org.getByTestId("zip").getAttribute("href")).toContain(`/photos.zip?shot=${shotId}&access_token=`);
         for (const page of [org, guests[0]!]) {
           const mosaic = page.getByTestId("mosaic");
           await mosaic.waitFor({ timeout: 10_000 });
@@ -153,8 +168,16 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
             await mosaic.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
           ).toBeGreaterThan(0);
         }
-        // The organiser's ZIP link downloads the whole shot: one entry per photo.
-        const zip = await api.download((await org.getByTestId("zip").getAttribute("href"))!);
+        // The organiser's ZIP button downloads the whole shot (one entry per photo) through a minted,
+        // minutes-long link: the login token never goes into the URL.
+        const [download] = await Promise.all([org.waitForEvent("download"), org.getByTestId("zip").click()]);
+        const zipUrl = new URL(download.url());
+        expect(zipUrl.pathname).toBe(`/api/rooms/${roomId}/photos.zip`);
+        expect(zipUrl.searchParams.get("shot")).toBe(shotId);
+        expect(zipUrl.searchParams.get("token")).toBeTruthy();
+        expect(download.url()).not.toContain(orgToken);
+        expect(download.suggestedFilename()).toBe(`simulshot-${shotId}.zip`);
+        const zip = new Uint8Array(readFileSync((await download.path())!));
         expect(zipEntries(zip)).toBe(GUESTS);
         await screenshot(org, "06-organiser-gallery");
         await screenshot(guests[0]!, "06-guest-1-gallery");
@@ -195,6 +218,7 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         await Promise.all(guests.map((g) => waitForState(g, "uploaded")));
         await galleryCount(org, GUESTS);
         await screenshot(org, "08-organiser-retake");
+        expect(cspViolations).toEqual([]);
       } finally {
         await browser.close();
       }

@@ -71,9 +71,14 @@ for (const server of inject("servers")) {
           expect(reads).toBeLessThanOrEqual(PHOTOS);
         }
 
-        const zip = await fetch(
-          `${server.url}/api/rooms/${roomId}/photos.zip?shot=${shotId}&access_token=${encodeURIComponent(token)}`,
-        );
+        // The owner's ZIP through a minted link, as the app downloads it: no login token in the URL.
+        const link = await api.json<{ url: string }>(`/api/rooms/${roomId}/shots/${shotId}/zip-link`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        expect(link.status).toBe(201);
+        expect(link.body.url).not.toContain(token);
+        const zip = await fetch(server.url + link.body.url);
         expect(zip.status).toBe(200);
         const bytes = new Uint8Array(await zip.arrayBuffer());
         expect(bytes.length).toBe(Number(zip.headers.get("Content-Length")));

@@ -1,10 +1,11 @@
 // Tokens inside workerd, where the signing secret is known: expired, wrong-kind and wrong-secret tokens
 // are refused with 401, while the same claims freshly signed are accepted (so the expiry is what failed).
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signToken } from "../../worker/auth/token.ts";
 import { auth, call, createRoom, join, jpeg, login, uploadForm } from "./helpers.ts";
 
-const SECRET = "workers-test-secret"; // vitest.config.ts binds it for this project
+const SECRET = env.AUTH_SECRET!; // vitest.config.ts binds it for this project
 
 describe("tokens", () => {
   it("an expired upload token is refused with 401 bad_token; the same claims unexpired upload", async () => {

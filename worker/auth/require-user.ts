@@ -2,11 +2,13 @@
 import { ErrorCode } from "../../shared/protocol.ts";
 import { bearer, type AppContext } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
+import { requireSecret } from "./secret.ts";
 import { verifyToken, type LoginClaims } from "./token.ts";
 
-/** The logged-in organiser, or 401 bad_token. */
+/** The logged-in organiser, or 401 bad_token (500 server_misconfigured without a secret). */
 export async function requireUser(c: AppContext): Promise<LoginClaims> {
-  const claims = await verifyToken(bearer(c), "login", c.var.platform.authSecret);
+  const secret = requireSecret(c.var.platform);
+  const claims = await verifyToken(bearer(c), "login", secret);
   if (!claims) throw new HttpError(401, ErrorCode.BadToken, "login token is invalid or expired");
   return claims;
 }

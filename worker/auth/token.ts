@@ -1,9 +1,11 @@
-// Signed bearer tokens (HMAC-SHA256, Web Crypto): login tokens for organisers, upload tokens for members.
+// Signed bearer tokens (HMAC-SHA256, Web Crypto): login tokens for organisers, upload tokens for members,
+// and minutes-long ZIP tokens for one shot's download link (the only kind ever put in a URL).
 // Format: base64url(JSON payload) "." base64url(signature). Stateless, so they survive every restart.
 
 export type LoginClaims = { k: "login"; sub: string; name: string; exp: number };
 export type UploadClaims = { k: "upload"; room: string; mem: string; exp: number };
-export type Claims = LoginClaims | UploadClaims;
+export type ZipClaims = { k: "zip"; room: string; shot: string; sub: string; exp: number };
+export type Claims = LoginClaims | UploadClaims | ZipClaims;
 
 const enc = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();

@@ -1,5 +1,5 @@
 // Photo routes: upload, the paged listing, removal by the owner, immutable files, the owner's ZIP of a
-// shot and the owner's download stats.
+// shot (and its short-lived link) and the owner's download stats.
 import { ErrorCode, ID, fileUrl } from "../../shared/protocol.ts";
 import { Hono } from "hono";
 import { roomIdParam, type AppEnv } from "../app-env.ts";
@@ -9,6 +9,7 @@ import { flushAccess } from "./access-stats.ts";
 import { serveFile } from "./serve-file.ts";
 import { downloadShotZip } from "./shot-zip.ts";
 import { uploadPhoto } from "./upload.ts";
+import { mintZipLink } from "./zip-link.ts";
 
 export const photoRoutes = new Hono<AppEnv>()
   .post("/:roomId/photos", uploadPhoto)
@@ -25,6 +26,7 @@ export const photoRoutes = new Hono<AppEnv>()
     return c.json({ photos: page.photos, ...(page.next ? { next: page.next } : {}) });
   })
   .get("/:roomId/photos.zip", downloadShotZip)
+  .post("/:roomId/shots/:shotId/zip-link", mintZipLink)
   .delete("/:roomId/photos/:photoId", async (c) => {
     const user = await requireUser(c);
     const roomId = roomIdParam(c);

@@ -1,25 +1,14 @@
-// GET /api/rooms/:roomId/photos.zip?shot=: the owner downloads a whole shot as one ZIP, streamed
-// one photo at a time from the cache or the blob store (client-zip stores, never buffers the archive).
-import { ErrorCode } from "../../shared/protocol.ts";
+// GET /api/rooms/:roomId/photos.zip?shot=: the owner (or a ZIP link, zip-link.ts) downloads a whole shot as
+// one ZIP, streamed one photo at a time from the cache or the blob store (client-zip never buffers the archive).
 import { downloadZip, predictLength } from "client-zip";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { roomIdParam, type AppContext } from "../app-env.ts";
-import { verifyToken } from "../auth/token.ts";
-import { HttpError, unwrap } from "../http-error.ts";
+import { unwrap } from "../http-error.ts";
 import { readThrough } from "./read-through.ts";
 import { IMMUTABLE, fileNamed } from "./serve-file.ts";
+import { zipRequester } from "./zip-link.ts";
 
 const PAGE = 200;
-
-/** The login token from `Authorization: Bearer` or, so a plain download link works, `?access_token=`. */
-async function ownerToken(c: AppContext) {
-  const header = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-  const token = header ?? c.req.query("access_token");
-  if (!token) throw new HttpError(401, ErrorCode.Unauthorized, "send Authorization: Bearer <token> or ?access_token=");
-  const claims = await verifyToken(token, "login", c.var.platform.authSecret);
-  if (!claims) throw new HttpError(401, ErrorCode.BadToken, "login token is invalid or expired");
-  return claims;
-}
 
 function entryName(p: PhotoView, i: number): string {
   const ext = p.url.slice(p.url.lastIndexOf(".") + 1);
@@ -50,9 +39,9 @@ function withLength(body: ReadableStream<Uint8Array>, length: bigint): ReadableS
 export async function downloadShotZip(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const { platform } = c.var;
-  const user = await ownerToken(c);
+  const asker = await zipRequester(c, roomId);
   const room = platform.room(roomId);
-  const { shotId } = unwrap(await room.ownerShot(user.sub, c.req.query("shot") || undefined));
+  const { shotId } = unwrap(await room.ownerShot(asker.userId, asker.shotId));
   // The listing is small (a few hundred bytes a photo); only the photo bytes are streamed.
   const photos: PhotoView[] = [];
   let cursor: string | undefined;

@@ -2,6 +2,7 @@
 // content-addressed keys, then hands the room only the small record. Never decodes a full-size photo.
 import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
 import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
+import { requireSecret } from "../auth/secret.ts";
 import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { sha256Hex } from "../sha256-hex.ts";
@@ -60,7 +61,7 @@ async function boundedForm(req: Request, max: number): Promise<FormData> {
 export async function uploadPhoto(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const { platform } = c.var;
-  const claims = await verifyToken(bearer(c), "upload", platform.authSecret);
+  const claims = await verifyToken(bearer(c), "upload", requireSecret(platform));
   if (!claims) throw new HttpError(401, ErrorCode.BadToken, "upload token is invalid or expired");
   if (claims.room !== roomId)
     throw new HttpError(403, ErrorCode.WrongRoom, "this upload token belongs to another room");

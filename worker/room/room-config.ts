@@ -16,8 +16,11 @@ export function engineConfig(env: RoomEnv, now: () => number = Date.now): Engine
   return {
     shotWindowMs: Number(env.SHOT_WINDOW_MS) || DEFAULT_SHOT_WINDOW_MS,
     maxMembers: positiveInt(env.MAX_ROOM_MEMBERS) ?? DEFAULT_MAX_ROOM_MEMBERS,
-    signUpload: (roomId, memberId) =>
-      signToken({ k: "upload", room: roomId, mem: memberId, exp: now() + UPLOAD_TOKEN_TTL_MS }, secret),
+    signUpload: (roomId, memberId) => {
+      // The WebSocket route refuses upgrades first (server_misconfigured); this is the room's own guard.
+      if (secret === null) return Promise.reject(new Error("AUTH_SECRET is missing or shorter than 32 bytes"));
+      return signToken({ k: "upload", room: roomId, mem: memberId, exp: now() + UPLOAD_TOKEN_TTL_MS }, secret);
+    },
   };
 }
 

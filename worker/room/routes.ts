@@ -3,9 +3,11 @@ import { Hono } from "hono";
 import { LIMITS, ErrorCode, isSafeText } from "../../shared/protocol.ts";
 import { jsonBody, roomIdParam, type AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/require-user.ts";
+import { requireSecret } from "../auth/secret.ts";
 import { randomId } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { locationHint } from "./location-hint.ts";
+import { checkOrigin } from "./origin-check.ts";
 
 export const roomRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -36,6 +38,9 @@ export const roomRoutes = new Hono<AppEnv>()
     const roomId = roomIdParam(c);
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
       throw new HttpError(426, ErrorCode.UpgradeRequired, "expected a WebSocket upgrade");
+    checkOrigin(c.req.header("Origin"), c.req.url, c.var.platform.allowedOrigins);
+    // A join hands out an upload token: without a secret to sign it, no socket.
+    requireSecret(c.var.platform);
     return c.var.platform.room(roomId).fetch(c.req.raw);
   })
   .post("/:roomId/shoot", async (c) => {

@@ -1,5 +1,5 @@
 // HTTP helpers for the fault tests: distinct photos, uploads retried through outages, uploads cut
-// mid-body or whose answer is lost (over a raw TCP socket), and tokens signed with the dev secret.
+// mid-body or whose answer is lost (over a raw TCP socket), and tokens signed with a server's own secret.
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { signToken, type Claims } from "../../../worker/auth/token.ts";
@@ -7,10 +7,8 @@ import { type Api, fixture } from "./api.ts";
 import { tagJpeg } from "../../../shared/jpeg-tag.ts";
 import { sleep } from "./sockets.ts";
 
-/** The secret `wrangler dev` signs with when AUTH_SECRET is unset (worker/auth/secret.ts). */
-export const DEV_SECRET = "simulshot-dev-secret-do-not-deploy";
-
-export const devToken = (claims: Claims) => signToken(claims, DEV_SECRET);
+/** Signs tokens as a local server does, given the AUTH_SECRET the suite started it with. */
+export const signerFor = (secret: string) => (claims: Claims) => signToken(claims, secret);
 
 const base = fixture("photo.jpg");
 /** A valid JPEG whose bytes are unique to `tag`. */

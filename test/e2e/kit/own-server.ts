@@ -4,6 +4,5 @@ import { startServer, type LocalServer, type ServerKind } from "../../../scripts
 
 export async function ownServer(kind: string, vars: Record<string, string>): Promise<LocalServer | null> {
   if (kind !== "wrangler" && kind !== "deno") return null;
-  // wrangler dev passes its process environment to the Worker only when told to.
-  return startServer(kind as ServerKind, { env: { CLOUDFLARE_INCLUDE_PROCESS_ENV: "true", ...vars } });
+  return startServer(kind as ServerKind, { vars });
 }

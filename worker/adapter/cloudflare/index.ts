@@ -2,6 +2,7 @@
 // shot), R2 and caches.default.
 import { createApp } from "../../app.ts";
 import { authSecret } from "../../auth/secret.ts";
+import { parseAllowedOrigins } from "../../room/origin-check.ts";
 import { roomStub } from "./durable-stubs.ts";
 import { mosaicClient } from "./mosaic-object.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
@@ -16,6 +17,7 @@ const app = createApp<Env>((env, ctx) => ({
   cache: caches.default,
   authSecret: authSecret(env),
   organizerKey: env.ORGANIZER_KEY || null,
+  allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
   waitUntil: (p) => ctx?.waitUntil(p),
 }));
 
