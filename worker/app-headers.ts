@@ -3,15 +3,15 @@
 
 /**
  * What the app really loads: its own scripts, styles and API (fetch and WebSocket: CSP3's 'self' covers
- * ws:/wss: of the same host), images from the API plus the `blob:` URLs of a guest's own photo and
- * `data:` ones; the camera is a MediaStream (srcObject), which no directive governs. No inline code, no
+ * ws:/wss: of the same host; blob: to read back a video the page itself exported), images from the API
+ * plus the `blob:` URLs of a guest's own photo and `data:` ones; the camera is a MediaStream (srcObject), which no directive governs. No inline code, no
  * plugins, no frames, and no page may frame the app (clickjacking the Shoot button).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "img-src 'self' blob: data:",
   "media-src 'self' blob:",
-  "connect-src 'self'",
+  "connect-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",

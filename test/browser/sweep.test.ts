@@ -40,7 +40,7 @@ function solidJpeg([r, g, b]: [number, number, number]): Uint8Array {
 const close = (a: number[], b: number[], tolerance = 40) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
 
 describe.skipIf(!chromiumPath)("the bullet-time sweep in Chromium", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "" }])(
+  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
     "on $kind: seven guests' photos play in ring order and export as a WebM with one frame per photo",
     async (server) => {
       const api = new Api(server.url);

@@ -19,7 +19,7 @@ function expectAppHeaders(h: Headers, what: string): void {
     what,
     csp: {
       "default-src": "'self'",
-      "connect-src": "'self'",
+      "connect-src": "'self' blob:",
       "img-src": "'self' blob: data:",
       "frame-ancestors": "'none'",
       "object-src": "'none'",
