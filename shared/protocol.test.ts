@@ -110,7 +110,8 @@ describe("server guard", () => {
     expect(asServerMessage({ type: "shoot", shotId: "s", at: 5 })).not.toBeNull();
     expect(asServerMessage({ type: "pong", id: 1, t0: 1, ts: 2 })).not.toBeNull();
     expect(asServerMessage({ type: "shoot", shotId: "s" })).toBeNull();
-    expect(asServerMessage({ type: "members", count: 2, ready: 1 })).not.toBeNull();
+    expect(asServerMessage({ type: "members", count: 2, ready: 1, wide: 0 })).not.toBeNull();
+    expect(asServerMessage({ type: "members", count: 2, ready: 1 })).toBeNull();
     expect(asServerMessage({ type: "members", count: 2 })).toBeNull();
     expect(asServerMessage({ type: "welcome", memberId: "m" })).toBeNull();
     expect(asServerMessage({ type: "nope" })).toBeNull();

@@ -30,6 +30,11 @@ export const LIMITS = {
   maxFireSkewMs: 60_000,
 } as const;
 
+/** A clock bound wider than this (ms) cannot promise the shot's instant to a video frame (33 ms at 30 fps):
+ *  on such a network the one-way delay cannot be told apart from the clock offset. Guests over it are
+ *  counted apart (`members.wide`) so the organiser sees them before shooting. */
+export const WIDE_CLOCK_BOUND_MS = 16;
+
 /** `error.code` values in `error` frames and in HTTP error bodies: clients compare against these. */
 export const ErrorCode = {
   BadJson: "bad_json",
@@ -133,7 +138,8 @@ export type FiredMessage = {
   /** True when the shoot arrived after `at`, so the client fired as soon as it could. */
   late?: boolean;
 };
-/** Sent once per connection after the client's first clock sync: it is ready to fire, within ±`error` ms. */
+/** Sent after the client's first clock sync on a connection: it is ready to fire, within ±`error` ms. Sent
+ *  again only when the bound crosses WIDE_CLOCK_BOUND_MS, so the room's `wide` count follows it. */
 export type ReadyMessage = { type: "ready"; error: number };
 /** The guest's place on the ring around the subject, for the bullet-time sweep (null clears it). */
 export type PlaceMessage = { type: "place"; place: number | null };
@@ -157,6 +163,8 @@ export type RoomView = {
   members: number;
   /** Members whose clock is synced (they sent `ready` on their current connection). */
   ready: number;
+  /** Of those, members whose clock bound is over WIDE_CLOCK_BOUND_MS (a network too slow to prove better). */
+  wide: number;
   photos: number;
   shot?: ShotView;
 };
@@ -169,8 +177,9 @@ export type WelcomeMessage = {
   room: RoomView;
 };
 export type PongMessage = { type: "pong"; id: number; t0: number; ts: number };
-/** Guests connected, and how many of them have synced their clock (the organiser shoots when all have). */
-export type MembersMessage = { type: "members"; count: number; ready: number };
+/** Guests connected, how many of them have synced their clock (the organiser shoots when all have), and how
+ *  many of those only within a bound over WIDE_CLOCK_BOUND_MS. */
+export type MembersMessage = { type: "members"; count: number; ready: number; wide: number };
 export type ShootMessage = { type: "shoot"; shotId: string; at: number };
 /** Sent to a member who joined after `at`: it cannot take part in this shot. */
 export type MissedMessage = { type: "missed"; shotId: string; at: number };
@@ -303,7 +312,7 @@ export function asServerMessage(m: Obj): ServerMessage | null {
     case "pong":
       return isFiniteNum(m.id) && isFiniteNum(m.t0) && isFiniteNum(m.ts) ? (m as ServerMessage) : null;
     case "members":
-      return isFiniteNum(m.count) && isFiniteNum(m.ready) ? (m as ServerMessage) : null;
+      return isFiniteNum(m.count) && isFiniteNum(m.ready) && isFiniteNum(m.wide) ? (m as ServerMessage) : null;
     case "shoot":
     case "missed":
       return typeof m.shotId === "string" && isFiniteNum(m.at) ? (m as ServerMessage) : null;

@@ -1,5 +1,6 @@
 // The room client: joins a room over any WebSocket-like object, syncs its clock, fires on `shoot`,
 // and reconnects with backoff + jitter. Used as-is by the web app, the tests and the k6 load test.
+// Frames per member for a shot with no clock jump: join 1, probes 4 + 3 + 1, ready 1, fired 1 = 11.
 import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
 import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
 import {
@@ -7,6 +8,7 @@ import {
   CloseCode,
   LIMITS,
   PROTOCOL_VERSION,
+  WIDE_CLOCK_BOUND_MS,
   asServerMessage,
   parseFrame,
   type ClientMessage,
@@ -49,6 +51,8 @@ export type RoomClientEvents = {
   "shot-done": ShotDoneMessage;
   error: ErrorMessage;
   sync: ClockEstimate;
+  /** This connection told the room its clock is synced (or that its bound crossed WIDE_CLOCK_BOUND_MS). */
+  ready: ClockEstimate;
   fire: FireEvent;
   status: { connected: boolean; attempt: number; closeCode?: number };
 };
@@ -64,7 +68,7 @@ export type RoomClientOptions = {
   now?: () => number;
   timers?: Timers;
   random?: () => number;
-  /** Probes per sync round (16–32 recommended). */
+  /** Probes of the first round on each connection, sent in a burst with the join (default 4). */
   syncProbes?: number;
   /** Re-sync a small round this often, ms (0 = never). */
   resyncMs?: number;
@@ -85,10 +89,22 @@ const STICKY = new Set<keyof RoomClientEvents>([
   "shot-done",
   "fire",
   "sync",
+  "ready",
   "status",
 ]);
 const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom, CloseCode.RoomFull]);
 const MAX_PROBES = 64;
+/** The first round goes out with the join, one probe every BURST_GAP_MS without waiting for pongs: ready
+ *  after one round trip instead of one per probe (16 sequential probes took 5 s at a 300 ms round trip).
+ *  The gap keeps the probes apart on the wire, so each one samples the network's delay anew. */
+const FIRST_PROBES = 4;
+const BURST_GAP_MS = 15;
+/** After `ready`, single probes tighten the estimate in the background, spread over the next second or two
+ *  (a later probe that found a quiet moment proves more than a burst that met the same queue). A scheduled
+ *  shot pulls them in so that they land before its instant. */
+const BACKGROUND_PROBES = 3;
+const BACKGROUND_GAP_MS = { min: 200, max: 800 };
+const RESYNC_PROBES = 4;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
 /** Probes sent on every `shoot` to check the clock estimate before the shot (the clock may have jumped). */
@@ -97,12 +113,6 @@ const VERIFY_PROBES = 1;
  *  tabs of one browser), a send in the shot's millisecond delays every client still to fire, and the
  *  clients around the instant are spread over a few ms by their clock estimates. */
 const REPORT_AFTER_MS = 50;
-/** After the check, a round to tighten the estimate starts at a random moment within this long (at most
- *  half the time left): the check runs at once, as every client's does, and a round that a thousand
- *  clients send in the same millisecond queues at the server and tightens nothing. */
-const TIGHTEN_SPREAD_MS = 1000;
-const TIGHTEN_PROBES = 4;
-const TIGHTEN_RETRY_MS = 20;
 /** A tighter estimate moves a scheduled fire only while the instant is at least this far off. */
 const RETARGET_MARGIN_MS = 20;
 
@@ -126,14 +136,26 @@ export class RoomClient {
   private closed = false;
   private attempt = 0;
   private probes: Probe[] = [];
+  /** Pongs of the running round, and how many it waits for. */
   private round: Probe[] = [];
+  private roundSize = 0;
   /** The running round only checks the estimate (the one on `shoot`): see finishSync. */
   private checking = false;
   private pingId = 0;
   private syncing = false;
-  /** Whether this connection told the room its clock is synced (`ready`). */
-  private readySent = false;
-  private syncTimer: unknown = null;
+  /** A round finished on this connection (its `ready` waits for one, and for the welcome). */
+  private syncedHere = false;
+  /** What this connection last told the room: null before `ready`, else whether its bound was wide. */
+  private readyWide: boolean | null = null;
+  /** A check on `shoot` waits for the running round; a background or resync round came due during one. */
+  private checkWanted = false;
+  private due: "background" | "resync" | null = null;
+  /** Background probes still to send on this connection. */
+  private backgroundLeft = 0;
+  /** Next probe of a burst; a pong overdue; the next background or resync round. */
+  private burstTimer: unknown = null;
+  private probeTimer: unknown = null;
+  private waitTimer: unknown = null;
   private reconnectTimer: unknown = null;
   private readonly shots = new Map<string, Scheduled>();
   /** Shoots waiting for a clock estimate (none yet, or the old one said the shot is already past). */
@@ -190,7 +212,7 @@ export class RoomClient {
   close(code: number = CloseCode.Normal): void {
     this.closed = true;
     for (const s of this.shots.values()) s.cancel();
-    this.clearTimer("syncTimer");
+    this.stopSync();
     this.clearTimer("reconnectTimer");
     this.socket?.close(code, "bye");
   }
@@ -209,7 +231,7 @@ export class RoomClient {
     for (const fn of this.handlers.get(type) ?? []) fn(e);
   }
 
-  private clearTimer(k: "syncTimer" | "reconnectTimer") {
+  private clearTimer(k: "burstTimer" | "probeTimer" | "waitTimer" | "reconnectTimer") {
     if (this[k] !== null) this.timers.clearTimeout(this[k]);
     this[k] = null;
   }
@@ -219,7 +241,13 @@ export class RoomClient {
     const ws = this.o.connect(this.o.url);
     this.socket = ws;
     ws.addEventListener("open", () => {
+      if (this.socket !== ws) return;
       this.send({ type: "join", v: PROTOCOL_VERSION, clientId: this.o.clientId, name: this.o.name, role: this.o.role });
+      // The room answers pings before the join is through: the first round rides along with it.
+      this.syncedHere = false;
+      this.readyWide = null;
+      this.backgroundLeft = BACKGROUND_PROBES;
+      this.startSync(this.o.syncProbes ?? FIRST_PROBES);
     });
     ws.addEventListener("message", (ev: { data: unknown }) => {
       if (this.socket === ws && typeof ev.data === "string") this.onFrame(ev.data);
@@ -234,8 +262,7 @@ export class RoomClient {
     if (this.socket !== ws) return;
     this.socket = null;
     this.memberId = null;
-    this.syncing = false;
-    this.clearTimer("syncTimer");
+    this.stopSync();
     this.emit("status", { connected: false, attempt: this.attempt, closeCode: code });
     if (this.closed || this.o.reconnect === false || FATAL_CLOSES.has(code)) return;
     // Jitter spreads a room's reconnects after a server restart instead of a thundering herd.
@@ -258,14 +285,13 @@ export class RoomClient {
       case "welcome":
         this.memberId = msg.memberId;
         this.uploadToken = msg.uploadToken;
-        this.readySent = false;
         this.attempt = 0;
         this.emit("welcome", msg);
-        this.emit("members", { type: "members", count: msg.room.members, ready: msg.room.ready });
+        this.emit("members", { type: "members", count: msg.room.members, ready: msg.room.ready, wide: msg.room.wide });
         this.emit("status", { connected: true, attempt: 0 });
         for (const m of this.unsent.splice(0)) this.send(m);
         if (this.place !== null) this.send({ type: "place", place: this.place });
-        return this.startSync(this.o.syncProbes ?? 16);
+        return this.reportReady();
       case "shoot":
         this.emit("shoot", msg);
         return this.onShoot(msg);
@@ -280,49 +306,62 @@ export class RoomClient {
     }
   }
 
+  private stopSync(): void {
+    this.syncing = false;
+    this.due = null;
+    this.clearTimer("burstTimer");
+    this.clearTimer("probeTimer");
+    this.clearTimer("waitTimer");
+  }
+
+  /** Sends a round of `count` probes BURST_GAP_MS apart, without waiting for their pongs. */
   private startSync(count: number, check = false): void {
     if (this.syncing) return;
-    this.clearTimer("syncTimer");
     this.syncing = true;
     this.checking = check;
     this.round = [];
+    this.roundSize = count;
     let sent = 0;
     const next = () => {
-      this.syncTimer = null;
+      this.burstTimer = null;
       if (!this.syncing) return;
-      if (sent >= count) return this.finishSync();
-      sent++;
       const last = this.probes[this.probes.length - 1];
       // A round trip past the server's bound would get the ping refused: it is left out instead.
       const measured = last ? Math.round(last.t3 - last.t0) : undefined;
       const rtt = measured !== undefined && measured >= 0 && measured <= LIMITS.maxRttMs ? measured : undefined;
       this.send({ type: "ping", id: ++this.pingId, t0: this.now(), ...(rtt === undefined ? {} : { rtt }) });
-      this.syncTimer = this.timers.setTimeout(() => this.onProbeTimeout(), this.o.probeTimeoutMs ?? 5000);
+      sent++;
+      if (sent < count) this.burstTimer = this.timers.setTimeout(next, BURST_GAP_MS);
     };
-    this.nextProbe = next;
+    this.armProbeTimeout();
     next();
   }
 
-  private nextProbe: () => void = () => {};
+  private armProbeTimeout(): void {
+    this.clearTimer("probeTimer");
+    this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), this.o.probeTimeoutMs ?? 5000);
+  }
 
   private onPong(p: Probe): void {
-    this.round.push(p);
     this.probes.push(p);
     if (this.probes.length > MAX_PROBES) this.probes.shift();
     if (!this.syncing) return;
-    this.clearTimer("syncTimer");
-    this.syncTimer = this.timers.setTimeout(this.nextProbe, 5);
+    this.round.push(p);
+    if (this.round.length < this.roundSize) return this.armProbeTimeout();
+    this.clearTimer("probeTimer");
+    this.finishSync();
   }
 
   /** A lost pong must not stall the round (a shoot may wait on it); a link that stays silent is dead. */
   private onProbeTimeout(): void {
-    this.syncTimer = null;
+    this.probeTimer = null;
     this.drop();
     this.finishSync();
   }
 
   private finishSync(): void {
     this.syncing = false;
+    this.clearTimer("burstTimer");
     let est = estimateOffset(this.probes, 1, LATE_STAMPS_MS);
     if (est && !est.intersected) {
       // Old probes contradict new ones: the client clock jumped. Keep only the latest round.
@@ -331,24 +370,25 @@ export class RoomClient {
     } else if (this.checking && this.estimate) {
       // The check agrees with the estimate: its probes are forgotten. Every client of the room sent them in
       // the same moment, so they are the most congested of all, and a busy server's late stamps would
-      // widen the estimate that the spread-out tightening round is about to improve.
+      // widen the estimate that the spread-out background probes are about to improve.
       const check = new Set(this.round);
       this.probes = this.probes.filter((p) => !check.has(p));
       est = this.estimate;
     }
     this.checking = false;
-    if (!est) return;
+    if (est) this.useEstimate(est);
+    this.planNext();
+  }
+
+  private useEstimate(est: ClockEstimate): void {
     this.estimate = est;
-    // Once per connection: the room counts ready members, so the organiser shoots when all are synced
-    // (and the room is not still answering a thousand sync rounds when the shoot must go out).
-    if (!this.readySent && this.memberId !== null) this.readySent = this.send({ type: "ready", error: est.error });
+    if (this.socket) this.syncedHere = true;
+    this.reportReady();
     this.emit("sync", est);
-    const resync = this.o.resyncMs ?? 0;
-    if (resync > 0 && this.socket) this.syncTimer = this.timers.setTimeout(() => this.startSync(8), resync);
     for (const shoot of this.waiting.values()) this.schedule(shoot, est);
     this.waiting.clear();
     // A scheduled shot moves to the new estimate when it proves the old one wrong (the client clock
-    // jumped), or is tighter while there is time (the check on `shoot` after a congested join round).
+    // jumped), or is tighter while there is time (a background probe that found a quieter network).
     for (const s of this.shots.values()) {
       if (s.fired) continue;
       const wrong = Math.abs(est.offset - s.est.offset) > s.est.error;
@@ -360,6 +400,63 @@ export class RoomClient {
     }
   }
 
+  /** Tells the room this connection's clock is synced, once it has a round and a welcome; again only when
+   *  the bound crosses WIDE_CLOCK_BOUND_MS (the organiser's count of guests on a too-slow network). */
+  private reportReady(): void {
+    const est = this.estimate;
+    if (!est || !this.syncedHere || this.memberId === null) return;
+    const wide = est.error > WIDE_CLOCK_BOUND_MS;
+    if (this.readyWide === wide) return;
+    if (!this.send({ type: "ready", error: est.error })) return;
+    this.readyWide = wide;
+    this.emit("ready", est);
+  }
+
+  /** Starts the round that is due (the check on `shoot` first), or schedules the next background probe
+   *  or resync round. Called whenever a round ends and when a shoot arrives. */
+  private planNext(): void {
+    if (this.syncing || !this.socket || this.socket.readyState !== 1) return;
+    if (this.checkWanted) {
+      this.checkWanted = false;
+      return this.startSync(VERIFY_PROBES, true);
+    }
+    if (this.due === "background") {
+      this.due = null;
+      this.backgroundLeft--;
+      return this.startSync(1);
+    }
+    if (this.due === "resync") {
+      this.due = null;
+      return this.startSync(RESYNC_PROBES);
+    }
+    if (this.waitTimer !== null || this.estimate === null) return;
+    const resync = this.o.resyncMs ?? 0;
+    if (this.backgroundLeft > 0) this.wait("background", this.backgroundGap());
+    else if (resync > 0) this.wait("resync", resync);
+  }
+
+  private wait(due: "background" | "resync", ms: number): void {
+    this.waitTimer = this.timers.setTimeout(() => {
+      this.waitTimer = null;
+      this.due = due;
+      this.planNext();
+    }, ms);
+  }
+
+  /** A random gap in BACKGROUND_GAP_MS, shortened while a shot is scheduled so that every background probe
+   *  left can come back before its instant (random within that room: a room's clients all got the shoot). */
+  private backgroundGap(): number {
+    const random = this.o.random ?? Math.random;
+    const gap = BACKGROUND_GAP_MS.min + random() * (BACKGROUND_GAP_MS.max - BACKGROUND_GAP_MS.min);
+    let next = Infinity;
+    for (const s of this.shots.values()) if (!s.fired) next = Math.min(next, localInstant(s.shoot.at, s.est));
+    if (next === Infinity) return gap;
+    const last = this.probes[this.probes.length - 1];
+    const rtt = last ? last.t3 - last.t0 : 0;
+    const room = Math.max(0, next - this.now() - RETARGET_MARGIN_MS - rtt);
+    return Math.min(gap, (room * random()) / this.backgroundLeft);
+  }
+
   private onShoot(shoot: ShootMessage): void {
     if (this.shots.has(shoot.shotId) || this.waiting.has(shoot.shotId)) return;
     const est = this.estimate;
@@ -367,19 +464,14 @@ export class RoomClient {
     const left = est ? localInstant(shoot.at, est) - this.now() : -1;
     if (left >= 0) this.schedule(shoot, est!);
     else this.waiting.set(shoot.shotId, shoot);
+    this.checkWanted = true;
     // Not in this turn: a loop that hosts many clients reads their shoot frames in one batch, and a ping
-    // here would delay every client after this one in it.
-    this.timers.setTimeout(() => this.connected && this.startSync(VERIFY_PROBES, true), 0);
-    if (left <= 0) return;
-    const tighten = Math.min(TIGHTEN_SPREAD_MS, left / 2) * (this.o.random ?? Math.random)();
-    this.timers.setTimeout(() => this.tighten(), tighten);
-  }
-
-  /** Starts the tightening round, or waits for a round still running (the check, slow in a crowd). */
-  private tighten(): void {
-    if (!this.connected) return;
-    if (!this.syncing) return this.startSync(TIGHTEN_PROBES);
-    this.timers.setTimeout(() => this.tighten(), TIGHTEN_RETRY_MS);
+    // here would delay every client after this one in it. The background probes left are re-planned to
+    // land before the instant.
+    this.timers.setTimeout(() => {
+      this.clearTimer("waitTimer");
+      this.planNext();
+    }, 0);
   }
 
   private schedule(shoot: ShootMessage, est: ClockEstimate): void {

@@ -32,7 +32,6 @@ export function connectRoom(roomId: string, name: string, role: Role): RoomClien
     clientId: tabClientId(),
     name,
     role,
-    syncProbes: 16,
     // Phone clocks drift by tens of ppm: a small re-sync round every 30 s keeps the bound honest.
     resyncMs: 30_000,
   });

@@ -28,20 +28,20 @@ describe("a room that hibernates between join and shoot", () => {
     const a = await join(roomId, "hib-a");
     const b = await join(roomId, "hib-b");
     const screen = await join(roomId, "hib-screen", "viewer");
-    b.send({ type: "ready", error: 1 });
-    await screen.next((m) => m.type === "members" && m.ready === 1);
+    b.send({ type: "ready", error: 150 }); // wide: a network too slow to prove better
+    await screen.next((m) => m.type === "members" && m.ready === 1 && m.wide === 1);
     const shot = await afterWakeUp(stub, async (room, sockets) => {
       const mine = sockets.find(
         (ws) => (ws.deserializeAttachment() as { memberId: string }).memberId === a.welcome.memberId,
       )!;
-      // a's ready is the first thing the woken room hears; b's, from before, the attachment kept.
+      // a's ready is the first thing the woken room hears; b's, wide, from before, the attachment kept.
       await room.webSocketMessage(mine, JSON.stringify({ type: "ready", error: 1 }));
-      expect(room.info()).toMatchObject({ members: 2, ready: 2, photos: 0 });
+      expect(room.info()).toMatchObject({ members: 2, ready: 2, wide: 1, photos: 0 });
       await room.webSocketMessage(mine, JSON.stringify({ type: "ping", id: 41, t0: 1 }));
       return room.shoot(userId);
     });
     expect(await a.next((m) => m.type === "pong" && m.id === 41)).toBeTruthy();
-    expect(await screen.next((m) => m.type === "members" && m.ready === 2)).toBeTruthy();
+    expect(await screen.next((m) => m.type === "members" && m.ready === 2 && m.wide === 1)).toBeTruthy();
     expect(shot).toMatchObject({ ok: true, created: true });
     if (!shot?.ok) return;
     for (const s of [a, b] as TestSocket[])

@@ -2,6 +2,7 @@
 // shoot, idempotent upload, unknown rooms and deadlines.
 import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { WIDE_CLOCK_BOUND_MS } from "../../shared/protocol.ts";
 import { auth, call, createRoom, join, jpeg, login, openSocket, uploadForm } from "./helpers.ts";
 
 async function upload(roomId: string, uploadToken: string, files: Record<string, Uint8Array | string>) {
@@ -81,6 +82,30 @@ describe("a room", () => {
     const stranger = await openSocket(roomId);
     stranger.send({ type: "ready", error: 1 });
     expect(await stranger.next((m) => m.type === "error")).toMatchObject({ code: "not_joined" });
+  });
+
+  it("counts ready guests whose clock bound is wide, follows a ready that crosses back, in coalesced counts", async () => {
+    const roomId = await createRoom(await login());
+    const viewer = await join(roomId, "wide-screen", "viewer");
+    const a = await join(roomId, "wide-a");
+    const b = await join(roomId, "wide-b");
+    await viewer.next((m) => m.type === "members" && m.count === 2);
+    a.send({ type: "ready", error: WIDE_CLOCK_BOUND_MS + 134 }); // a 300 ms round trip proves no better
+    b.send({ type: "ready", error: 0.7 });
+    const both = await viewer.next((m) => m.type === "members" && m.ready === 2);
+    expect(both).toEqual({ type: "members", count: 2, ready: 2, wide: 1 }); // one frame for both readies
+    expect((await call(`/api/rooms/${roomId}`)).body).toMatchObject({ members: 2, ready: 2, wide: 1 });
+    a.send({ type: "ready", error: 3.2 }); // its background probes found a quieter moment
+    await viewer.next((m) => m.type === "members" && m.wide === 0);
+    b.send({ type: "ready", error: WIDE_CLOCK_BOUND_MS + 1 });
+    await viewer.next((m) => m.type === "members" && m.ready === 2 && m.wide === 1);
+    b.ws.close(1000, "bye");
+    expect(await viewer.next((m) => m.type === "members" && m.count === 1)).toEqual({
+      type: "members",
+      count: 1,
+      ready: 1,
+      wide: 0,
+    });
   });
 
   it("keeps its members, shots and photos in a fresh object instance", async () => {

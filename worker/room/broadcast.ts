@@ -6,7 +6,7 @@ import type { Conn, RoomHost } from "./room-host.ts";
 export const COALESCE_MS = 100;
 
 /** What a flush reads when it sends the counts. */
-export type Counts = { members(): { count: number; ready: number }; photos(shotId: string): number };
+export type Counts = { members(): { count: number; ready: number; wide: number }; photos(shotId: string): number };
 
 export class Broadcast {
   private dirtyMembers = false;
@@ -14,6 +14,7 @@ export class Broadcast {
   private flushPending = false;
   private lastMembers = -1;
   private lastReady = -1;
+  private lastWide = -1;
 
   constructor(
     private readonly host: RoomHost,
@@ -64,11 +65,12 @@ export class Broadcast {
     this.flushPending = false;
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
-      const { count, ready } = this.counts.members();
-      if (count !== this.lastMembers || ready !== this.lastReady) {
+      const { count, ready, wide } = this.counts.members();
+      if (count !== this.lastMembers || ready !== this.lastReady || wide !== this.lastWide) {
         this.lastMembers = count;
         this.lastReady = ready;
-        this.broadcast({ type: "members", count, ready });
+        this.lastWide = wide;
+        this.broadcast({ type: "members", count, ready, wide });
       }
     }
     if (this.dirtyPhotos !== null) {

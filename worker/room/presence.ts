@@ -9,7 +9,9 @@ export class Presence {
   private online: Map<string, number> | null = null;
   /** Open guest sockets per member that reported `ready`; a subset of `online`, rebuilt with it. */
   private readyOnline = new Map<string, number>();
-  private readonly counted = new WeakMap<Conn, { memberId: string; ready: boolean }>();
+  /** Of those, sockets whose `ready` bound is over WIDE_CLOCK_BOUND_MS; a subset of `readyOnline`. */
+  private wideOnline = new Map<string, number>();
+  private readonly counted = new WeakMap<Conn, { memberId: string; ready: boolean; wide: boolean }>();
 
   constructor(
     private readonly host: RoomHost,
@@ -76,16 +78,27 @@ export class Presence {
     return this.readyOnline.size;
   }
 
-  /** Notes that a joined socket's clock is synced; the attachment keeps it across hibernation. */
-  markReady(conn: Conn): void {
+  /** Ready guests all of whose ready sockets have a wide bound (a network too slow to prove better). */
+  wideCount(): number {
+    this.onlineMap();
+    let n = 0;
+    for (const [memberId, wide] of this.wideOnline) if (wide === this.readyOnline.get(memberId)) n++;
+    return n;
+  }
+
+  /** Notes that a joined socket's clock is synced, and whether its bound is wide; the attachment keeps
+   *  both across hibernation. */
+  markReady(conn: Conn, wide: boolean): void {
     const a = conn.attachment();
-    if (!a || a.ready) return;
-    this.onlineMap(); // after a wake-up, counts the sockets first (this one as not yet ready)
-    conn.attach({ ...a, ready: true });
+    if (!a || (a.ready && (a.wide === true) === wide)) return;
+    this.onlineMap(); // after a wake-up, counts the sockets first (this one as it was)
+    conn.attach({ memberId: a.memberId, role: a.role, name: a.name, ready: true, ...(wide ? { wide: true } : {}) });
     const c = this.counted.get(conn);
     if (!c) return;
+    if (!c.ready) bump(this.readyOnline, c.memberId, 1);
+    if (c.wide !== wide) bump(this.wideOnline, c.memberId, wide ? 1 : -1);
     c.ready = true;
-    bump(this.readyOnline, c.memberId, 1);
+    c.wide = wide;
     this.changed();
   }
 
@@ -107,6 +120,7 @@ export class Presence {
     if (!this.online) {
       this.online = new Map();
       this.readyOnline = new Map();
+      this.wideOnline = new Map();
       for (const c of this.host.connections()) {
         const a = c.attachment();
         if (a?.role === "guest") this.count(c, a);
@@ -118,7 +132,12 @@ export class Presence {
   private count(conn: Conn, a: Attachment): void {
     bump(this.onlineMap(), a.memberId, 1);
     if (a.ready) bump(this.readyOnline, a.memberId, 1);
-    this.counted.set(conn, { memberId: a.memberId, ready: a.ready === true });
+    if (a.ready && a.wide) bump(this.wideOnline, a.memberId, 1);
+    this.counted.set(conn, {
+      memberId: a.memberId,
+      ready: a.ready === true,
+      wide: a.ready === true && a.wide === true,
+    });
   }
 
   private uncount(conn: Conn): boolean {
@@ -128,6 +147,7 @@ export class Presence {
     this.counted.delete(conn);
     bump(m, c.memberId, -1);
     if (c.ready) bump(this.readyOnline, c.memberId, -1);
+    if (c.wide) bump(this.wideOnline, c.memberId, -1);
     return true;
   }
 }

@@ -6,6 +6,7 @@ import {
   ErrorCode,
   LIMITS,
   PROTOCOL_VERSION,
+  WIDE_CLOCK_BOUND_MS,
   asFired,
   asJoin,
   asPing,
@@ -60,7 +61,11 @@ export class RoomEngine implements RoomCalls {
   ) {
     migrateRoomSchema(host.sql);
     this.out = new Broadcast(host, {
-      members: () => ({ count: this.presence.guestCount(), ready: this.presence.readyCount() }),
+      members: () => ({
+        count: this.presence.guestCount(),
+        ready: this.presence.readyCount(),
+        wide: this.presence.wideCount(),
+      }),
       photos: (shotId) => this.photos.photoCount(shotId),
     });
     this.presence = new Presence(host, () => this.out.membersChanged());
@@ -122,6 +127,7 @@ export class RoomEngine implements RoomCalls {
       state: shot && shot.state === "pending" ? "shooting" : "waiting",
       members: this.presence.guestCount(),
       ready: this.presence.readyCount(),
+      wide: this.presence.wideCount(),
       photos: this.photos.photoCount(),
       ...(shot ? { shot } : {}),
     };
@@ -181,9 +187,10 @@ export class RoomEngine implements RoomCalls {
         return;
       }
       case "ready": {
-        if (!asReady(msg)) return this.error(conn, ErrorCode.BadMessage, "ready needs a non-negative error");
+        const ready = asReady(msg);
+        if (!ready) return this.error(conn, ErrorCode.BadMessage, "ready needs a non-negative error");
         if (!conn.attachment()) return this.error(conn, ErrorCode.NotJoined, "join first");
-        return this.presence.markReady(conn);
+        return this.presence.markReady(conn, ready.error > WIDE_CLOCK_BOUND_MS);
       }
       case "place": {
         const place = asPlace(msg);

@@ -2,8 +2,9 @@
 // attachments, an alarm and a short timer. A Durable Object and a Deno actor each implement it.
 import type { Sql } from "../sql.ts";
 
-/** A socket's identity, kept with the socket so it survives hibernation; `ready` once its clock synced. */
-export type Attachment = { memberId: string; role: "guest" | "viewer"; name: string; ready?: true };
+/** A socket's identity, kept with the socket so it survives hibernation; `ready` once its clock synced,
+ *  `wide` while its clock bound is over WIDE_CLOCK_BOUND_MS. */
+export type Attachment = { memberId: string; role: "guest" | "viewer"; name: string; ready?: true; wide?: true };
 
 export interface Conn {
   send(frame: string): void;

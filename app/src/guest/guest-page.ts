@@ -4,6 +4,7 @@
 import type { RoomView } from "../../../shared/protocol.ts";
 import type { FireEvent, RoomClient } from "../../../shared/room-client.ts";
 import { ApiFailure, api } from "../api.ts";
+import { describeBound } from "../clock-bound.ts";
 import { showCountdown } from "../countdown.ts";
 import { h, mount, setText } from "../dom.ts";
 import { Gallery } from "../gallery.ts";
@@ -130,7 +131,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     if (saved !== null) c.setPlace(Number(saved));
     c.on("status", (s) => setText(status, describeStatus(s)));
     c.on("members", (m) => setText(members, ` · ${m.count} here`));
-    c.on("sync", (e) => setText(clock, ` · clock ±${e.error.toFixed(1)} ms`));
+    c.on("sync", (e) => setText(clock, ` · ${describeBound(e.error)}`));
     c.on("welcome", (w) => {
       if (w.room.shot && w.room.shot.uploaded > 0) showShot(w.room.shot.shotId, w.room.shot.uploaded);
     });

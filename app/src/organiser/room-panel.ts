@@ -1,8 +1,9 @@
 // The organiser's room: the QR code and link to share, the live "M ready of N joined" count (guests whose
-// clock is synced; the organiser joins as a viewer, so it is not counted), the Shoot/Retake button, then
-// the mosaic, the gallery, the ZIP and the sync report.
+// clock is synced; the organiser joins as a viewer, so it is not counted) and how many of them are on a
+// network too slow for a tight clock, the Shoot/Retake button, then the mosaic, gallery, ZIP and sync report.
 import { ErrorCode, type PhotoView, type RoomView, type ShotReport } from "../../../shared/protocol.ts";
 import { ApiFailure, api, session, type Login } from "../api.ts";
+import { describeWide } from "../clock-bound.ts";
 import { showCountdown } from "../countdown.ts";
 import { h, mount, setText } from "../dom.ts";
 import { Gallery } from "../gallery.ts";
@@ -22,6 +23,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
   const status = h("span", { class: "status", "data-testid": "status" }, "connecting…");
   const ready = h("strong", { "data-testid": "ready-count" }, "0");
   const joined = h("span", { "data-testid": "joined-count" }, "0");
+  const wide = h("p", { class: "muted", "data-testid": "wide-count" }, "");
   const shoot = h("button", { class: "shoot", disabled: true }, "Shoot");
   const hint = h("p", { class: "muted" }, "Waiting for guests to open the link.");
   const count = h("div", { class: "countdown", hidden: true, "aria-live": "assertive" });
@@ -66,6 +68,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
       "section",
       { class: "card" },
       h("p", { class: "ready" }, ready, " ready of ", joined, " joined"),
+      wide,
       status,
       shoot,
       hint,
@@ -195,6 +198,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
     members = m.count;
     setText(ready, String(m.ready));
     setText(joined, String(m.count));
+    setText(wide, describeWide(m.wide));
     updateButton();
   });
   client.on("welcome", (w) => {
