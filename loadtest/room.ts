@@ -8,6 +8,7 @@ import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
 import { UPLOAD_RETRY, isRetryable, retryDelay } from "../shared/retry-policy.ts";
 import { tagJpeg } from "../shared/jpeg-tag.ts";
+import type { ClockEstimate } from "../shared/clock-sync.ts";
 import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 
@@ -41,6 +42,10 @@ const GUARD_MS = num("GUARD_MS", 180_000);
 /** Re-sync the clock this often while waiting (8 probes, ms; 0 = never): probes sent in the join storm
  *  see long round trips, later quiet ones tighten the estimate. */
 const RESYNC_MS = num("RESYNC_MS", 0);
+/** Probes of each client's first round (the RoomClient's default when unset). */
+const SYNC_PROBES = __ENV.SYNC_PROBES ? Number(__ENV.SYNC_PROBES) : undefined;
+/** Set by the runner's CLI when every connection goes through its latency proxy (recorded, not used here). */
+const LATENCY = __ENV.LATENCY || "";
 // ---- End of knobs.
 
 // Uploads start this long after the instant: on the generator's shared loop, building a 200 KB request in
@@ -52,19 +57,27 @@ const PHOTO = new Uint8Array(open("../test/fixtures/photo.jpg", "b"));
 const THUMB = new Uint8Array(open("../test/fixtures/thumb.jpg", "b"));
 const TILE = open("../test/fixtures/tile.jpg", "b");
 
-/** connect: new socket → open; join: open → welcome and first clock sync; shoot_delivery: when each client
+/** connect: new socket → open; join: open → first clock estimate; ready: open → `ready` sent (the estimate
+ *  its first round proves, and the welcome), ready_bound its bound; bound_margin: stated bound − true error
+ *  (SKEW=1; below 0 is a bound violation); shoot_delivery: when each client
  *  got `shoot`, ms after setup (k6 has no channel between VUs, so the summary subtracts the owner's request,
  *  t_shoot_start); fire_error: the fired instant by the client's own clock estimate − `at`; sync_bound: the
  *  stated error of the estimate the client fired with (its join-time round, tightened by the check it makes
  *  on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload,
  *  download: per client. */
+/** Frames each client sends the room, by type (`other`: anything else), counted on the wire. */
+const FRAME_TYPES = ["join", "ping", "ready", "fired", "other"] as const;
 const TRENDS = [
   "connect",
   "join",
+  "ready",
+  "ready_bound",
+  "bound_margin",
   "shoot_delivery",
   "fire_error",
   "sync_bound",
   "true_sync_error",
+  "true_latest_error",
   "true_fire_error",
   "upload",
   "download",
@@ -82,6 +95,8 @@ const COUNTERS = [
   "dropped",
   "reconnected",
   "errors",
+  "bound_violations",
+  ...FRAME_TYPES.map((t) => `frames_${t}` as const),
 ] as const;
 const trend = Object.fromEntries(TRENDS.map((n) => [n, new Trend(n, true)])) as Record<(typeof TRENDS)[number], Trend>;
 const count = Object.fromEntries(COUNTERS.map((n) => [n, new Counter(n)])) as Record<
@@ -105,6 +120,7 @@ export const options: Options = {
   thresholds: {
     connect: ["p(95)<1500"],
     join: ["p(95)<1500"],
+    ready: ["p(95)<1500"],
     fire_error: ["p(99)<3"],
     sync_bound: ["p(99)<10"],
     ...(SKEW ? { true_sync_error: ["p(99)<2"] } : {}),
@@ -116,6 +132,7 @@ export const options: Options = {
     late: ["count==0"],
     lost: ["count==0"],
     corrupt: ["count==0"],
+    ...(SKEW ? { bound_violations: ["count==0"] } : {}),
   },
 };
 
@@ -153,6 +170,8 @@ type Vu = {
   start: number;
   opened: number;
   ready: number;
+  /** This connection's first `ready` was noted. */
+  readied: boolean;
   welcomed: boolean;
   /** The same membership on every connection of this clientId. */
   memberId: string;
@@ -191,6 +210,7 @@ export default function (data: SetupData): void {
     start: real(),
     opened: 0,
     ready: 0,
+    readied: false,
     welcomed: false,
     memberId: "",
     shotId: "",
@@ -210,7 +230,7 @@ export default function (data: SetupData): void {
         ws.addEventListener("open", () => {
           if (!vu.opened) onOpen(vu);
         });
-        return DELAY_MS > 0 ? delayed(ws, DELAY_MS / 2) : ws;
+        return countingFrames(DELAY_MS > 0 ? delayed(ws, DELAY_MS / 2) : ws);
       },
       clientId: `${data.run}-${id}`,
       name: `VU ${id}`,
@@ -218,12 +238,14 @@ export default function (data: SetupData): void {
       timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
       reconnect: { baseMs: 250, maxMs: 2000 },
       resyncMs: RESYNC_MS,
+      ...(SYNC_PROBES === undefined ? {} : { syncProbes: SYNC_PROBES }),
     }),
   };
   later(vu, GUARD_MS, () => failed(vu, `gave up after ${GUARD_MS} ms`));
   const c = vu.client;
   c.on("welcome", (w) => onWelcome(vu, w.memberId));
   c.on("sync", () => onSync(vu));
+  c.on("ready", (e) => onReady(vu, e));
   c.on("shoot", (s) => onShoot(vu, s.shotId));
   c.on("fire", (e) => onFire(vu, e));
   c.on("missed", () => {
@@ -285,6 +307,22 @@ function onSync(vu: Vu): void {
   stage(vu, "sync");
 }
 
+function onReady(vu: Vu, e: ClockEstimate): void {
+  checkBound(vu, e);
+  if (vu.readied) return;
+  vu.readied = true;
+  trend.ready.add(vu.real() - vu.opened);
+  trend.ready_bound.add(e.error);
+}
+
+/** The true offset is known here (SKEW): a stated bound smaller than the real error is a violation. */
+function checkBound(vu: Vu, e: ClockEstimate): void {
+  if (!SKEW) return;
+  const margin = e.error - Math.abs(e.offset - vu.skew);
+  trend.bound_margin.add(margin);
+  if (margin < 0) count.bound_violations.add(1);
+}
+
 function onShoot(vu: Vu, shotId: string): void {
   if (vu.shotId) return;
   vu.shotId = shotId;
@@ -337,6 +375,9 @@ function afterFire(vu: Vu): void {
   trend.fire_error.add(e.fireError);
   trend.sync_bound.add(e.estimate.error);
   if (SKEW) trend.true_sync_error.add(Math.abs(e.estimate.offset - vu.skew));
+  const latest = vu.client.estimate;
+  if (SKEW && latest) trend.true_latest_error.add(Math.abs(latest.offset - vu.skew));
+  checkBound(vu, e.estimate);
   if (e.late) count.late.add(1);
   if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
   if (!stage(vu, "fire")) upload(vu, e.shotId);
@@ -509,6 +550,24 @@ function delayed(ws: WebSocket, ms: number): SocketLike {
   };
 }
 
+/** Counts the frames a socket sends by type: the room object pays for each one on Cloudflare. The
+ *  RoomClient writes `type` first, so the type is read without parsing the frame. */
+function countingFrames(ws: SocketLike): SocketLike {
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    send(d) {
+      const m = /^\{"type":"([a-z-]+)"/.exec(d);
+      const type = FRAME_TYPES.find((t) => t === m?.[1]) ?? "other";
+      count[`frames_${type}`].add(1);
+      ws.send(d);
+    },
+    close: (code, reason) => ws.close(code, reason),
+    addEventListener: (type, fn) => ws.addEventListener(type, fn),
+  };
+}
+
 function same(a: ArrayBuffer, b: Uint8Array): boolean {
   const x = new Uint8Array(a);
   if (x.length !== b.length) return false;
@@ -533,6 +592,8 @@ export function handleSummary(s: SummaryData) {
     connect_ms: span("connect"),
     join_ms: span("join"),
     connect_join_ms: n("t_join_end") ? diff(v("t_join_end", "max"), v("t_connect_start", "min")) : null,
+    ready_p95_ms: v("ready", "p(95)"),
+    first_estimate_p95_ms: v("join", "p(95)"),
     shoot_delivery_ms: delivery("max"),
     upload_ms: span("upload"),
     download_ms: span("download"),
@@ -542,24 +603,35 @@ export function handleSummary(s: SummaryData) {
     fire_error_p99_ms: v("fire_error", "p(99)"),
     fire_spread_ms: n("fire_error") ? v("fire_error", "max")! - v("fire_error", "min")! : null,
     bound_p99_ms: v("sync_bound", "p(99)"),
+    ready_bound_p50_ms: v("ready_bound", "med"),
+    ready_bound_p99_ms: v("ready_bound", "p(99)"),
+    bound_margin_min_ms: SKEW ? v("bound_margin", "min") : null,
+    bound_violations: n("bound_violations"),
     true_error_p99_ms: SKEW ? v("true_sync_error", "p(99)") : null,
+    true_latest_error_p99_ms: SKEW ? v("true_latest_error", "p(99)") : null,
     true_fire_error_p99_ms: SKEW ? v("true_fire_error", "p(99)") : null,
   };
   const thresholds: Record<string, boolean> = {};
   for (const [name, metric] of Object.entries(s.metrics))
     for (const [expr, r] of Object.entries(metric.thresholds ?? {})) thresholds[`${name}: ${expr}`] = r.ok;
-  const counts = COUNTERS.filter((c) => c !== "download_bytes");
+  const counts = COUNTERS.filter((c) => c !== "download_bytes" && !c.startsWith("frames_"));
+  // Per member per shot: the load test makes one shot, so a member's frames are all this shot's.
+  const members = n("joined");
+  const frames = Object.fromEntries(FRAME_TYPES.map((t) => [t, members ? n(`frames_${t}`) / members : null]));
+  const framesPerMember = members ? FRAME_TYPES.reduce((sum, t) => sum + n(`frames_${t}`), 0) / members : null;
   const summary = {
     clients: CLIENTS,
     connected: n("connect"),
     ...Object.fromEntries(counts.map((c) => [c, n(c)])),
     phases,
+    frames_per_member: framesPerMember,
+    frames,
     sync,
     shoot: { delivery_p50_ms: delivery("med"), delivery_p99_ms: delivery("p(99)") },
     timeline: Object.fromEntries(
       PHASES.map((p) => [p, [v(`t_${p}_start`, "min"), v(p === "shoot" ? "shoot_delivery" : `t_${p}_end`, "max")]]),
     ),
-    knobs: { BASE_URL: BASE, DROP, RECONNECT, DELAY_MS, DOWNLOAD, PER_CLIENT, SKEW },
+    knobs: { BASE_URL: BASE, DROP, RECONNECT, DELAY_MS, LATENCY, DOWNLOAD, PER_CLIENT, SKEW, SYNC_PROBES },
     thresholds,
   };
   const sec = (x: number | null) => (x === null ? "–" : (x / 1000).toFixed(3));
@@ -568,6 +640,7 @@ export function handleSummary(s: SummaryData) {
   const lines = [
     `${summary.connected} clients connected, took: ${sec(phases.connect_ms)}s`,
     `${n("joined")} joined room and waiting for shoot, took: ${sec(phases.join_ms)}s`,
+    `socket open → ready p95 ${ms(phases.ready_p95_ms)}ms, ${framesPerMember === null ? "–" : framesPerMember.toFixed(1)} frames per member`,
     `shoot delivered to ${n("shoot_delivery")}, last after ${ms(phases.shoot_delivery_ms)}ms`,
     `fire error p50 ${ms(sync.fire_error_p50_ms)}ms p99 ${ms(sync.fire_error_p99_ms)}ms, spread ${ms(sync.fire_spread_ms)}ms`,
     `${n("uploaded")} photos uploaded, took: ${sec(phases.upload_ms)}s`,

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startServer, type LocalServer, type ServerKind } from "../../scripts/local-server.ts";
+import { startLatencyProxy, type LatencyProxy } from "../../scripts/latency-proxy.ts";
 import { progressPrinter } from "./progress.ts";
 import { renderReport, type RoomSummary } from "./report.ts";
 import { ScriptError, run } from "./run.ts";
@@ -14,7 +15,8 @@ import { ScriptError, run } from "./run.ts";
 const USAGE = `usage: npm run loadtest -- --clients N [--url URL] [--processes P] [--summary FILE] [--report FILE.html]
        [--server miniflare|wrangler|deno] [--runner auto|k6|builtin] [--script loadtest/room.ts] [-e KEY=VALUE]...
        [--restart-at-ms MS]   (kill and restart the local server MS after the run starts, keeping its state)
-Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1 (see loadtest/room.ts).`;
+Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1 (see loadtest/room.ts),
+LATENCY=MIN:MAX (every connection through a loopback proxy with a MIN–MAX ms round trip, jitter and uplink spikes).`;
 
 type Args = {
   clients: number;
@@ -107,12 +109,18 @@ async function main(argv: string[]): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), "simulshot-loadtest-"));
   const summaryFile = a.summary ?? (a.report ? join(tmp, "summary.json") : undefined);
   let server: LocalServer | null = null;
+  let proxy: LatencyProxy | null = null;
   try {
     if (!a.url) {
       process.stderr.write(`starting a local server (${a.server})…\n`);
       server = await startServer(a.server);
     }
-    const base = a.url ?? server!.url;
+    const latency = a.env.LATENCY ?? process.env.LATENCY;
+    if (latency) {
+      proxy = await startLatencyProxy(a.url ?? server!.url, latency);
+      process.stderr.write(`through a latency proxy (LATENCY=${latency}: round trips in ms, jitter, uplink spikes)\n`);
+    }
+    const base = proxy?.url ?? a.url ?? server!.url;
     const env = {
       ...a.env,
       CLIENTS: String(a.clients),
@@ -157,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return exitCode;
   } finally {
+    await proxy?.stop();
     await server?.stop();
   }
 }

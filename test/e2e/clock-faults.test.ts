@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FireEvent } from "../../shared/room-client.ts";
 import { Api } from "./kit/api.ts";
-import { DelayProxy } from "./kit/delay-proxy.ts";
+import { DelayProxy } from "../../scripts/delay-proxy.ts";
 import { photoFor } from "./kit/http-kit.ts";
 import { until } from "./kit/sockets.ts";
 
