@@ -304,24 +304,34 @@ describe("RoomClient", () => {
     c.close();
   });
 
-  it("forgets the probes of a check on shoot that agrees with its estimate", async () => {
-    const { c, socket } = overOneSocket({ random: () => 0.5 });
-    const first = await c.once("sync");
+  /** Waits until the first round and every background probe are back (random() = 0: no gaps between them). */
+  async function settled(c: RoomClient): Promise<ClockEstimate> {
+    await vi.waitFor(() => expect(c.estimate?.probes).toBe(4 + 3));
+    return c.estimate!;
+  }
+
+  it("checks its estimate on shoot once its background probes are done, and forgets a check that agrees", async () => {
+    const { c, socket } = overOneSocket({ random: () => 0 });
+    const before = await settled(c);
     // Every client checks at once on shoot: a busy server, slow pongs, stamps a few ms late.
     socket.pongDelayMs = 20;
     socket.stampLagMs = 4;
-    const syncs = await syncsAfterShoot(c, socket, "check", 600);
-    expect(syncs[1]).toBe(first); // the check agreed: the estimate is the one it had
-    expect(syncs[2]!.probes).toBe(first.probes + 1); // a background probe joined the join round's, not the check's
+    const syncs = await syncsAfterShoot(c, socket, "check", 600, 2);
+    expect(socket.sent.filter((m) => m.type === "ping")).toHaveLength(4 + 3 + 1);
+    expect(syncs[1]).toBe(before); // the check agreed: the estimate is the one it had, its probe forgotten
     c.close();
   });
 
-  it("runs its background probe after a slow check rather than skipping it", async () => {
-    const { c, socket } = overOneSocket({ random: () => 0 }); // the background probe is due at once
+  it("pulls its background probes in so that all land before a shot's instant", async () => {
+    const { c, socket } = overOneSocket({ random: () => 0.99 }); // gaps of ~800 ms without a shot
     const first = await c.once("sync");
-    socket.pongDelayMs = 60; // the check is still out then
-    const syncs = await syncsAfterShoot(c, socket, "slow-check", 900);
-    expect(syncs[2]!.probes).toBe(first.probes + 1);
+    const fired = c.once("fire");
+    socket.push({ type: "shoot", shotId: "soon", at: Math.floor(realNow()) + 500 });
+    const f = await fired;
+    // At the instant: every background probe back (and the check, forgotten as it agreed), none still out.
+    expect(c.estimate!.probes).toBe(first.probes + 3);
+    expect(socket.sent.filter((m) => m.type === "ping")).toHaveLength(4 + 3 + 1);
+    expect(f.late).toBe(false);
     c.close();
   });
 

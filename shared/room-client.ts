@@ -1,6 +1,7 @@
 // The room client: joins a room over any WebSocket-like object, syncs its clock, fires on `shoot`,
 // and reconnects with backoff + jitter. Used as-is by the web app, the tests and the k6 load test.
-// Frames per member for a shot with no clock jump: join 1, probes 4 + 3 + 1, ready 1, fired 1 = 11.
+// Frames per member for a shot with no clock jump: join 1, probes 4 + 3 + 1, ready 1, fired 1 = 11 (later
+// shots on the same connection: the 1-probe check and `fired`).
 import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
 import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
 import {
@@ -107,7 +108,8 @@ const BACKGROUND_GAP_MS = { min: 200, max: 800 };
 const RESYNC_PROBES = 4;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
-/** Probes sent on every `shoot` to check the clock estimate before the shot (the clock may have jumped). */
+/** Probes sent at once on every `shoot` to check the clock estimate before the shot (the clock may have
+ *  jumped: then the estimate's own idea of the time left cannot be trusted to pace anything). */
 const VERIFY_PROBES = 1;
 /** The `fired` report waits this long after the instant: where clients share a loop (a load generator,
  *  tabs of one browser), a send in the shot's millisecond delays every client still to fire, and the
@@ -444,16 +446,18 @@ export class RoomClient {
   }
 
   /** A random gap in BACKGROUND_GAP_MS, shortened while a shot is scheduled so that every background probe
-   *  left can come back before its instant (random within that room: a room's clients all got the shoot). */
+   *  left is back by half the time to its instant, with the slowest recent round trip to spare (a fire moved
+   *  in its last milliseconds is moved while the loop is busiest); random within that room, since a room's
+   *  clients all got the shoot at once. */
   private backgroundGap(): number {
     const random = this.o.random ?? Math.random;
     const gap = BACKGROUND_GAP_MS.min + random() * (BACKGROUND_GAP_MS.max - BACKGROUND_GAP_MS.min);
     let next = Infinity;
     for (const s of this.shots.values()) if (!s.fired) next = Math.min(next, localInstant(s.shoot.at, s.est));
     if (next === Infinity) return gap;
-    const last = this.probes[this.probes.length - 1];
-    const rtt = last ? last.t3 - last.t0 : 0;
-    const room = Math.max(0, next - this.now() - RETARGET_MARGIN_MS - rtt);
+    let rtt = 0;
+    for (const p of this.probes.slice(-FIRST_PROBES)) rtt = Math.max(rtt, p.t3 - p.t0);
+    const room = Math.max(0, (next - this.now()) / 2 - rtt);
     return Math.min(gap, (room * random()) / this.backgroundLeft);
   }
 
