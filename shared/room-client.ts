@@ -1,6 +1,6 @@
 // The room client: joins a room over any WebSocket-like object, syncs its clock, fires on `shoot`,
 // and reconnects with backoff + jitter. Used as-is by the web app, the tests and the k6 load test.
-// Frames per member for a shot with no clock jump: join 1, probes 4 + 3 + 1, ready 1, fired 1 = 11 (later
+// Frames per member for a shot with no clock jump: join 1, probes 2 + 5 + 1, ready 1, fired 1 = 11 (later
 // shots on the same connection: the 1-probe check and `fired`).
 import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
 import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
@@ -98,12 +98,13 @@ const MAX_PROBES = 64;
 /** The first round goes out with the join, one probe every BURST_GAP_MS without waiting for pongs: ready
  *  after one round trip instead of one per probe (16 sequential probes took 5 s at a 300 ms round trip).
  *  The gap keeps the probes apart on the wire, so each one samples the network's delay anew. */
-const FIRST_PROBES = 4;
+const FIRST_PROBES = 2;
 const BURST_GAP_MS = 15;
-/** After `ready`, single probes tighten the estimate in the background, spread over the next second or two
- *  (a later probe that found a quiet moment proves more than a burst that met the same queue). A scheduled
- *  shot pulls them in so that they land before its instant. */
-const BACKGROUND_PROBES = 3;
+/** After `ready`, single probes tighten the estimate in the background, spread over the next second or two:
+ *  a probe that found a quiet moment proves more than a burst that met the same queue (and the same uplink
+ *  spike), so the budget goes here rather than into the burst (2 + 5 beat 4 + 3 under LATENCY: performance.md).
+ *  A scheduled shot pulls them in so that they land before its instant. */
+const BACKGROUND_PROBES = 5;
 const BACKGROUND_GAP_MS = { min: 200, max: 800 };
 const RESYNC_PROBES = 4;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
