@@ -92,7 +92,10 @@ export class Presence {
     const a = conn.attachment();
     if (!a || (a.ready && (a.wide === true) === wide)) return;
     this.onlineMap(); // after a wake-up, counts the sockets first (this one as it was)
-    conn.attach({ memberId: a.memberId, role: a.role, name: a.name, ready: true, ...(wide ? { wide: true } : {}) });
+    const next: Attachment = { ...a, ready: true };
+    if (wide) next.wide = true;
+    else delete next.wide;
+    conn.attach(next);
     const c = this.counted.get(conn);
     if (!c) return;
     if (!c.ready) bump(this.readyOnline, c.memberId, 1);
