@@ -21,7 +21,7 @@ async function joinAsGuest(page: Page, url: string, name: string): Promise<void>
 }
 
 describe.skipIf(!chromiumPath)("a guest on a slow network", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "" }])(
+  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
     "on $kind: the guest's screen says the network is too slow to prove better, and the organiser counts it",
     async (server) => {
       // 80 ms each way: a round trip of at least 160 ms, so no bound under 80 ms can be proven.
