@@ -1,6 +1,7 @@
 // Hono's environment for the runtime-agnostic app: the platform arrives as a request variable.
 import { ErrorCode, ROOM_ID } from "../shared/protocol.ts";
 import type { Context } from "hono";
+import { readBounded } from "./bounded-body.ts";
 import { HttpError } from "./http-error.ts";
 import type { Platform } from "./platform.ts";
 
@@ -14,11 +15,11 @@ export function roomIdParam(c: AppContext): string {
   return id;
 }
 
-/** Reads a JSON object body; 400 with a clear code when it isn't one. */
+/** Reads a JSON object body of at most `maxBytes` (413 as soon as it is passed, before the rest
+ *  arrives); 400 with a clear code when it isn't one. */
 export async function jsonBody(c: AppContext, maxBytes = 4096): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.length > maxBytes)
-    throw new HttpError(413, ErrorCode.BodyTooLarge, `JSON bodies are at most ${maxBytes} bytes`);
+  const tooLarge = () => new HttpError(413, ErrorCode.BodyTooLarge, `JSON bodies are at most ${maxBytes} bytes`);
+  const text = new TextDecoder().decode(await readBounded(c.req.raw, maxBytes, tooLarge));
   if (text.trim() === "") return {};
   let v: unknown;
   try {
