@@ -26,7 +26,8 @@ export const ADD_GRACE_MS = 2000;
 export type MosaicConfig = { pageTiles?: number; quality?: number };
 
 export class MosaicEngine {
-  private readonly store: MosaicStore;
+  private opened: MosaicStore | null = null;
+  private readonly pageTiles: number;
   private readonly quality: number;
   /** In-flight work, so concurrent readers share one encode or one catch-up (a cache of promises, not state). */
   private readonly encoding = new Map<number, Promise<void>>();
@@ -37,13 +38,20 @@ export class MosaicEngine {
     private readonly deps: MosaicDeps,
     config: MosaicConfig = {},
   ) {
-    this.store = new MosaicStore(host.sql, config.pageTiles ?? MOSAIC_PAGE_TILES);
+    this.pageTiles = config.pageTiles ?? MOSAIC_PAGE_TILES;
     this.quality = config.quality ?? 80;
   }
 
-  /** The (room, shot) this builder makes, once it has been told (for logs). */
+  /** The tables are made on first use, not on construction: an object (or file) opened for a shot
+   *  that is never used stores nothing. */
+  private get store(): MosaicStore {
+    this.opened ??= new MosaicStore(this.host.sql, this.pageTiles);
+    return this.opened;
+  }
+
+  /** The (room, shot) this builder makes, once it has been told (for logs; never opens the tables). */
   ref(): MosaicRef | null {
-    return this.store.ref();
+    return this.opened ? this.opened.ref() : null;
   }
 
   // ---- operations ----

@@ -59,7 +59,10 @@ export class RoomEngine implements RoomCalls {
     private readonly host: RoomHost,
     private readonly config: EngineConfig,
   ) {
-    migrateRoomSchema(host.sql);
+    // An id that was never created writes nothing (a request for a made-up room id must not leave storage
+    // behind): the tables are made by create(), and brought up to date here for a room that exists.
+    this.created = host.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length > 0;
+    if (this.created) migrateRoomSchema(host.sql);
     this.out = new Broadcast(host, {
       members: () => ({
         count: this.presence.guestCount(),
@@ -79,7 +82,11 @@ export class RoomEngine implements RoomCalls {
 
   // ---- meta ----
 
+  /** Whether this room's tables exist: only once create() ran. */
+  private created: boolean;
+
   private meta(k: string): string | null {
+    if (!this.created) return null;
     const [row] = this.host.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k);
     return row ? row.v : null;
   }
@@ -110,6 +117,8 @@ export class RoomEngine implements RoomCalls {
 
   create(input: { roomId: string; ownerId: string; title: string }): RoomView {
     if (!this.exists) {
+      migrateRoomSchema(this.host.sql);
+      this.created = true;
       this.host.sql.transaction(() => {
         for (const [k, v] of Object.entries({ ...input, createdAt: String(this.host.now()) }))
           this.host.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);

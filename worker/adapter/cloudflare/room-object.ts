@@ -124,8 +124,8 @@ export class Room extends DurableObject<Env> implements RoomCalls {
   ownerShot(userId: string, shotId: string | undefined) {
     return this.engine.ownerShot(userId, shotId);
   }
-  latestShot() {
-    return this.engine.latestShot();
+  findShot(shotId: string | undefined) {
+    return this.engine.findShot(shotId);
   }
   countAccess(counts: AccessCounts) {
     this.engine.countAccess(counts);
