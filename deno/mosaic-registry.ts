@@ -1,5 +1,7 @@
 // The Deno server's mosaic builders: the same runtime-agnostic MosaicEngine as the Mosaic Durable
 // Object, one per (room, shot), over its own SQLite file, with durable alarms re-armed at startup.
+// Only shots the room confirmed reach here (the mosaic route asks the room first), and at most
+// MAX_OPEN files are open at once: idle ones are closed, and reopen on their next use.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ID, ROOM_ID } from "../shared/protocol.ts";
@@ -7,53 +9,71 @@ import type { BlobStore, MosaicApi, RoomApi } from "../worker/platform.ts";
 import { MosaicEngine } from "../worker/mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../worker/mosaic/mosaic-host.ts";
 import { Alarms, sqlAlarmStore } from "./alarms.ts";
+import { HandleCache } from "./handle-cache.ts";
 import { MosaicAlarms } from "./mosaic-alarm.ts";
 import { openSqlite, type SqliteFile } from "./sqlite.ts";
 
+/** Open mosaic files at most (each a SQLite handle and its statements); busy ones are never closed. */
+export const MAX_OPEN = 64;
+const IDLE_MS = 5 * 60_000;
+const SWEEP_MS = 60_000;
+
+type Builder = { engine: MosaicEngine; db: SqliteFile };
+
+const isRef = (ref: MosaicRef) => ROOM_ID.test(ref.roomId) && ID.test(ref.shotId);
+
 export class MosaicRegistry {
-  private readonly engines = new Map<string, { engine: MosaicEngine; db: SqliteFile }>();
+  private readonly open: HandleCache<Builder>;
   private readonly alarmsDb: SqliteFile;
   private readonly alarms: Alarms;
+  private sweeper: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly dir: string,
     private readonly blobs: BlobStore,
     private readonly room: (roomId: string) => RoomApi,
+    maxOpen = MAX_OPEN,
   ) {
     mkdirSync(dir, { recursive: true });
+    this.open = new HandleCache<Builder>(maxOpen, (b) => b.db.close());
     this.alarmsDb = openSqlite(join(dir, "alarms.sqlite"));
     const retries = new MosaicAlarms((key, at) => this.alarms.set(key, at));
     // The alarm store is keyed by "<roomId>/<shotId>" (its column is named room_id for rooms' alarms).
     this.alarms = new Alarms(sqlAlarmStore(this.alarmsDb), (key) => {
-      const [roomId, shotId] = key.split("/");
-      const e = roomId && shotId ? this.load({ roomId, shotId }) : null;
-      if (e) void retries.run(key, () => e.onAlarm());
+      const [roomId = "", shotId = ""] = key.split("/");
+      if (!isRef({ roomId, shotId })) return;
+      // The builder stays open until its alarm handler settles.
+      void retries.run(key, () => this.run({ roomId, shotId }, (e) => e.onAlarm()));
     });
   }
 
+  /** Re-arms every stored alarm and starts closing idle builders; returns how many alarms were armed. */
   start(): number {
+    this.sweeper = setInterval(() => this.open.sweep(Date.now() - IDLE_MS), SWEEP_MS);
     return this.alarms.armAll();
   }
 
   mosaic(roomId: string, shotId: string): MosaicApi {
     const ref = { roomId, shotId };
-    const engine = () => {
-      const e = this.load(ref);
-      if (!e) throw new Error(`not a mosaic: ${roomId}/${shotId}`);
-      return e;
-    };
     return {
-      add: async (photoId, rgba) => engine().add(ref, photoId, rgba),
-      remove: async (photoId) => engine().remove(ref, photoId),
-      latest: (page) => engine().latest(ref, page),
+      add: (photoId, rgba) => this.run(ref, (e) => e.add(ref, photoId, rgba)),
+      remove: (photoId) => this.run(ref, (e) => e.remove(ref, photoId)),
+      latest: (page) => this.run(ref, (e) => e.latest(ref, page)),
     };
   }
 
-  private load(ref: MosaicRef): MosaicEngine | null {
-    if (!ROOM_ID.test(ref.roomId) || !ID.test(ref.shotId)) return null;
+  /** Runs fn on the builder of `ref`, opening its file if needed; it stays open until fn settles. */
+  private run<R>(ref: MosaicRef, fn: (engine: MosaicEngine) => R | Promise<R>): Promise<R> {
+    if (!isRef(ref)) return Promise.reject(new Error(`not a mosaic: ${ref.roomId}/${ref.shotId}`));
+    return this.open.use(
+      `${ref.roomId}/${ref.shotId}`,
+      () => this.openBuilder(ref),
+      (b) => fn(b.engine),
+    );
+  }
+
+  private openBuilder(ref: MosaicRef): Builder {
     const key = `${ref.roomId}/${ref.shotId}`;
-    const open = this.engines.get(key);
-    if (open) return open.engine;
     mkdirSync(join(this.dir, ref.roomId), { recursive: true });
     const db = openSqlite(join(this.dir, ref.roomId, `${ref.shotId}.sqlite`));
     const engine = new MosaicEngine(
@@ -64,14 +84,13 @@ export class MosaicRegistry {
         countR2Reads: (roomId, n) => void this.room(roomId).countAccess({ r2Reads: n, cacheHits: 0 }),
       },
     );
-    this.engines.set(key, { engine, db });
-    return engine;
+    return { engine, db };
   }
 
   close(): void {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
     this.alarms.stop();
-    for (const { db } of this.engines.values()) db.close();
-    this.engines.clear();
+    this.open.closeAll();
     this.alarmsDb.close();
   }
 }

@@ -99,8 +99,8 @@ export class RoomActor implements RoomApi {
   async ownerShot(userId: string, shotId: string | undefined) {
     return this.use().ownerShot(userId, shotId);
   }
-  async latestShot() {
-    return this.use().latestShot();
+  async findShot(shotId: string | undefined) {
+    return this.use().findShot(shotId);
   }
   async countAccess(counts: AccessCounts) {
     this.use().countAccess(counts);

@@ -59,7 +59,7 @@ export class RoomRegistry {
       shotReport: (userId, shotId) => actor().shotReport(userId, shotId),
       tiles: (shotId) => actor().tiles(shotId),
       ownerShot: (userId, shotId) => actor().ownerShot(userId, shotId),
-      latestShot: () => actor().latestShot(),
+      findShot: (shotId) => actor().findShot(shotId),
       countAccess: (counts) => actor().countAccess(counts),
       stats: (userId) => actor().stats(userId),
       fetch: (request) => actor().fetch(request),

@@ -50,8 +50,8 @@ export interface RoomCalls {
   tiles(shotId: string): Result<{ tiles: TileRecord[] }>;
   /** The shot `shotId` (or the latest) when `userId` owns the room: for owner-only downloads. */
   ownerShot(userId: string, shotId: string | undefined): Result<{ shotId: string }>;
-  /** The latest shot's id, or shot_not_found. */
-  latestShot(): Result<{ shotId: string }>;
+  /** The shot `shotId` (the latest when undefined) if the room has it, else shot_not_found. */
+  findShot(shotId: string | undefined): Result<{ shotId: string }>;
   countAccess(counts: AccessCounts): void;
   stats(userId: string): Result<{ stats: RoomStats }>;
 }

@@ -15,7 +15,8 @@ async function redirectToMosaic(c: AppContext): Promise<Response> {
   if (!Number.isSafeInteger(page)) throw new HttpError(400, ErrorCode.BadPage, "page is a whole number from 0");
   const shotParam = c.req.query("shot") || undefined;
   if (shotParam !== undefined && !ID.test(shotParam)) throw new HttpError(404, ErrorCode.ShotNotFound, "no such shot");
-  const shotId = shotParam ?? unwrap(await platform.room(roomId).latestShot()).shotId;
+  // The room is asked first: a made-up shot id never reaches (and so never creates) a mosaic builder.
+  const { shotId } = unwrap(await platform.room(roomId).findShot(shotParam));
   const m = unwrap(await platform.mosaic(roomId, shotId).latest(page));
   return new Response(null, {
     status: 302,

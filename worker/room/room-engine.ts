@@ -305,11 +305,12 @@ export class RoomEngine implements RoomCalls {
     return { ok: true, tiles: this.photos.tiles(shotId) };
   }
 
-  latestShot(): Result<{ shotId: string }> {
+  findShot(shotId: string | undefined): Result<{ shotId: string }> {
     const missing = this.requireRoom();
     if (missing) return missing;
-    const shotId = this.shots.resolve(undefined);
-    return shotId === null ? fail(404, ErrorCode.ShotNotFound, "this room has no shot yet") : { ok: true, shotId };
+    const found = this.shots.resolve(shotId);
+    if (found !== null) return { ok: true, shotId: found };
+    return fail(404, ErrorCode.ShotNotFound, shotId === undefined ? "this room has no shot yet" : "no such shot");
   }
 
   ownerShot(userId: string, shotId: string | undefined): Result<{ shotId: string }> {
