@@ -12,6 +12,7 @@ import { RoomRegistry } from "./room-registry.ts";
 import { serverSecret } from "./server-secret.ts";
 import { openSqlite } from "./sqlite.ts";
 import { staticApp } from "./static-app.ts";
+import { WindowLimiter, limitsFromEnv } from "./window-limiter.ts";
 
 const env: ServerEnv = {
   AUTH_SECRET: Deno.env.get("AUTH_SECRET"),
@@ -40,7 +41,14 @@ const rooms = new RoomRegistry(join(dataDir, "rooms"), env, serverDb);
 const background = new Background();
 const blobs = diskBlobStore(join(dataDir, "blobs"), serverDb);
 const mosaics = new MosaicRegistry(join(dataDir, "mosaics"), blobs, (roomId) => rooms.room(roomId));
-const platform = denoPlatform({ env, rooms, mosaics, blobs, serverDb, background });
+// The client's address, per request: the connection's peer, or (behind a reverse proxy that sets it)
+// the header named by CLIENT_IP_HEADER, e.g. X-Real-IP. Never a header a client could set otherwise.
+const clientIpHeader = Deno.env.get("CLIENT_IP_HEADER");
+const peers = new WeakMap<Request, string>();
+const clientIp = (request: Request) =>
+  (clientIpHeader ? request.headers.get(clientIpHeader) : null) ?? peers.get(request) ?? "unknown";
+const limits = new WindowLimiter(limitsFromEnv((name) => Deno.env.get(name)));
+const platform = denoPlatform({ env, rooms, mosaics, blobs, serverDb, background, limits, clientIp });
 const app = createApp<ServerEnv>(() => platform);
 const serveApp = staticApp(appDir);
 const armed = rooms.start() + mosaics.start();
@@ -52,7 +60,11 @@ const server = Deno.serve(
     onListen: (a) =>
       console.log(`simulshot on Deno: http://${a.hostname}:${a.port} (data in ${dataDir}, ${armed} alarms armed)`),
   },
-  (request) => (new URL(request.url).pathname.startsWith("/api/") ? app.fetch(request, env) : serveApp(request)),
+  (request, info) => {
+    if (!new URL(request.url).pathname.startsWith("/api/")) return serveApp(request);
+    peers.set(request, info.remoteAddr.hostname);
+    return app.fetch(request, env);
+  },
 );
 
 let stopping = false;

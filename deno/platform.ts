@@ -3,6 +3,7 @@
 import { authSecret } from "../worker/auth/secret.ts";
 import type { BlobStore, Platform } from "../worker/platform.ts";
 import { parseAllowedOrigins } from "../worker/room/origin-check.ts";
+import type { RateLimiter } from "../worker/rate-limits.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
 import type { MosaicRegistry } from "./mosaic-registry.ts";
 import type { RoomRegistry } from "./room-registry.ts";
@@ -33,6 +34,8 @@ export function denoPlatform(opts: {
   blobs: BlobStore;
   serverDb: SqliteFile;
   background: Background;
+  limits: RateLimiter;
+  clientIp(request: Request): string;
 }): Platform {
   const { env, rooms, background } = opts;
   return {
@@ -43,6 +46,8 @@ export function denoPlatform(opts: {
     authSecret: authSecret(env),
     organizerKey: env.ORGANIZER_KEY || null,
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+    limits: opts.limits,
+    clientIp: opts.clientIp,
     waitUntil: (p) => background.add(p),
   };
 }

@@ -8,6 +8,8 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message: string,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -29,7 +31,8 @@ export function unwrap<T extends { ok: true }>(r: T | Failure): T {
 }
 
 export function onError(err: Error, c: Context): Response {
-  if (err instanceof HttpError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
+  if (err instanceof HttpError)
+    return c.json({ error: { code: err.code, message: err.message } }, err.status, err.headers);
   // Hono's own HTTPException (e.g. from body limits) carries a status too.
   const status = (err as { status?: number }).status;
   if (typeof status === "number" && status >= 400 && status < 500) {

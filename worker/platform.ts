@@ -2,6 +2,7 @@
 // Cloudflare (Durable Objects, R2, caches.default) or Deno (room actors, disk, Deno's Cache API).
 import type { PhotoPage, PhotoView, RoomStats, RoomView, ShotReport } from "../shared/protocol.ts";
 import type { Failure } from "./http-error.ts";
+import type { RateLimiter } from "./rate-limits.ts";
 
 export type { ShotReport };
 
@@ -105,6 +106,10 @@ export type Platform = {
   organizerKey: string | null;
   /** Origins besides the app's own whose pages may open room sockets (ALLOWED_ORIGINS). */
   allowedOrigins: string[];
+  /** Per-IP request limits (logins, room creations, upload attempts). */
+  limits: RateLimiter;
+  /** The address a request came from, as the runtime knows it ("unknown" when it does not). */
+  clientIp(request: Request): string;
   /** Runs work after the response (ctx.waitUntil on Workers). */
   waitUntil(p: Promise<unknown>): void;
 };

@@ -5,11 +5,13 @@ import { jsonBody, type AppEnv } from "../app-env.ts";
 import { HttpError } from "../http-error.ts";
 import { sameSecret } from "./same-secret.ts";
 import { requireSecret } from "./secret.ts";
+import { limitPerIp } from "../rate-limits.ts";
 import { randomId, signToken } from "./token.ts";
 
 export const LOGIN_TTL_MS = 7 * 24 * 3600_000;
 
 export const authRoutes = new Hono<AppEnv>().post("/login", async (c) => {
+  await limitPerIp(c, "login");
   const secret = requireSecret(c.var.platform);
   const body = await jsonBody(c);
   const name = typeof body.name === "string" ? body.name.trim() : "";

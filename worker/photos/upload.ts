@@ -5,6 +5,7 @@ import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
 import { requireSecret } from "../auth/secret.ts";
 import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
+import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
 import { checkImage, extensionFor } from "./image-check.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
@@ -60,6 +61,8 @@ async function boundedForm(req: Request, max: number): Promise<FormData> {
 
 export async function uploadPhoto(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
+  // Per address and room: a venue's phones share one address (see RATE_LIMITS).
+  await limitPerIp(c, "uploads", roomId);
   const { platform } = c.var;
   const claims = await verifyToken(bearer(c), "upload", requireSecret(platform));
   if (!claims) throw new HttpError(401, ErrorCode.BadToken, "upload token is invalid or expired");

@@ -6,11 +6,13 @@ import { requireUser } from "../auth/require-user.ts";
 import { requireSecret } from "../auth/secret.ts";
 import { randomId } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
+import { limitPerIp } from "../rate-limits.ts";
 import { locationHint } from "./location-hint.ts";
 import { checkOrigin } from "./origin-check.ts";
 
 export const roomRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
+    await limitPerIp(c, "rooms");
     const user = await requireUser(c);
     const body = await jsonBody(c);
     const title = body.title === undefined ? "" : body.title;

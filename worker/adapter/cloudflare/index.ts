@@ -3,6 +3,7 @@
 import { createApp } from "../../app.ts";
 import { authSecret } from "../../auth/secret.ts";
 import { parseAllowedOrigins } from "../../room/origin-check.ts";
+import { bindingLimits, cfClientIp } from "./binding-limits.ts";
 import { roomStub } from "./durable-stubs.ts";
 import { mosaicClient } from "./mosaic-object.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
@@ -18,6 +19,8 @@ const app = createApp<Env>((env, ctx) => ({
   authSecret: authSecret(env),
   organizerKey: env.ORGANIZER_KEY || null,
   allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+  limits: bindingLimits(env),
+  clientIp: cfClientIp,
   waitUntil: (p) => ctx?.waitUntil(p),
 }));
 
