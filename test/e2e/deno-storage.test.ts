@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startServer, type LocalServer } from "../../scripts/local-server.ts";
-import { Api } from "./api.ts";
-import { openRaw } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { openRaw } from "./kit/sockets.ts";
 
 const randomId = () =>
   Buffer.from(crypto.getRandomValues(new Uint8Array(16)))

@@ -1,8 +1,8 @@
 // Limits at the edge, before any work: JSON bodies refused while they stream, not once read whole.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startServer, type LocalServer } from "../../scripts/local-server.ts";
-import { Api } from "./api.ts";
-import { unfinishedPost } from "./unfinished-body.ts";
+import { Api } from "./kit/api.ts";
+import { unfinishedPost } from "./kit/unfinished-body.ts";
 
 for (const server of inject("servers")) {
   describe(`edge limits on ${server.kind}`, () => {

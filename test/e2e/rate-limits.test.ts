@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalServer } from "../../scripts/local-server.ts";
 import { RATE_LIMITS, RATE_PERIOD_S } from "../../worker/rate-limits.ts";
-import { Api } from "./api.ts";
-import { ownServer } from "./own-server.ts";
-import { photoFor } from "./http-kit.ts";
-import { joinRaw, sleep } from "./sockets.ts";
+import { Api } from "./kit/api.ts";
+import { ownServer } from "./kit/own-server.ts";
+import { photoFor } from "./kit/http-kit.ts";
+import { joinRaw, sleep } from "./kit/sockets.ts";
 
 const PERIOD_MS = RATE_PERIOD_S * 1000;
 
