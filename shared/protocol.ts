@@ -28,6 +28,8 @@ export const LIMITS = {
   /** A `fired` report's `firedAt` lies within this of its shot's `at` or upload deadline (a late phone
    *  fires when the shoot reaches it, at most the upload window after `at`). */
   maxFireSkewMs: 60_000,
+  /** An upload's `frameAt` lies within this of its shot's `at`, ms (its `bound` within maxClockErrorMs). */
+  maxFrameOffsetMs: 60_000,
 } as const;
 
 /** A clock bound wider than this (ms) cannot promise the shot's instant to a video frame (33 ms at 30 fps):
@@ -52,8 +54,10 @@ export const ErrorCode = {
   AlreadyJoined: "already_joined",
   Internal: "internal",
   // HTTP only
+  BadBound: "bad_bound",
   BadCursor: "bad_cursor",
   BadForm: "bad_form",
+  BadFrameAt: "bad_frame_at",
   BadKey: "bad_key",
   BadLimit: "bad_limit",
   BadMember: "bad_member",
@@ -208,6 +212,10 @@ export type PhotoView = {
   firedAt?: number;
   /** The member's place on the ring around the subject (degrees, or a seat number), for the bullet-time sweep. */
   place?: number;
+  /** The photo's camera frame time minus the shot's `at`, ms (server clock), when the phone sent it. */
+  frameOffset?: number;
+  /** The phone's clock error bound when it took the photo, ms. */
+  bound?: number;
 };
 export type PhotoPage = { photos: PhotoView[]; next?: string };
 /** GET /api/rooms/:roomId/shots/:shotId (owner): how each expected member fired and whether it uploaded. */
@@ -221,6 +229,10 @@ export type ShotReport = ShotView & {
     error: number | null;
     late: boolean;
     uploaded: boolean;
+    /** What the photo shows: its frame's time minus `at`, ms; null without a photo or an old client's. */
+    frameOffset: number | null;
+    /** The clock bound the photo was sent with, ms. */
+    frameBound: number | null;
   }>;
 };
 /** GET /api/rooms/:roomId/stats (owner): image reads served from the store vs from the HTTP cache. */

@@ -23,6 +23,9 @@ export type PhotoInput = {
   bytes: number;
   width: number;
   height: number;
+  /** The camera frame's time, server ms, and the phone's clock bound, ms (absent from older clients). */
+  frameAt?: number;
+  bound?: number;
 };
 
 /** A photo's mosaic tile as the room indexes it: its source under `tileKey` (raw 64 px RGBA if the key ends in
@@ -41,7 +44,7 @@ export interface RoomCalls {
   info(): RoomView | null;
   shoot(userId: string): Result<{ shotId: string; at: number; created: boolean }>;
   /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
-  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }>;
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }>;
   recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean }>;
   listPhotos(q: PhotoQuery): Result<PhotoPage>;
   /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */

@@ -8,6 +8,7 @@ import { HttpError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
 import { checkImage, extensionFor } from "./image-check.ts";
+import { momentProblem, readMoment } from "./photo-moment.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
 
@@ -76,11 +77,14 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const room = platform.room(roomId);
   // Refuse early (wrong member, closed shot) before any byte is written; a retry of an upload that
   // already landed gets that photo back and writes nothing (its bytes would be orphans in the store).
-  const { shotId: shot, photo: already } = unwrap(await room.checkUpload(claims.mem, shotId));
+  const moment = readMoment(form);
+  const { shotId: shot, at, photo: already } = unwrap(await room.checkUpload(claims.mem, shotId));
   if (already) {
     const { photoId, url, thumbUrl } = already;
     return c.json({ photoId, url, thumbUrl, created: false }, 200);
   }
+  const problem = momentProblem(moment, at);
+  if (problem) throw new HttpError(problem.status, problem.code, problem.message);
 
   const photo = await fileField(form, "photo", LIMITS.maxPhotoBytes);
   if (!photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");
@@ -146,6 +150,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
       bytes: photo.byteLength,
       width: info.width,
       height: info.height,
+      ...moment,
     }),
   );
   const { photoId, url, thumbUrl } = r.photo;

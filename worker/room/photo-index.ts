@@ -19,6 +19,9 @@ type PhotoRow = {
   name: string | null;
   fired_at: number | null;
   place: number | null;
+  frame_at: number | null;
+  bound: number | null;
+  at: number | null;
 };
 
 export class PhotoIndex {
@@ -32,8 +35,8 @@ export class PhotoIndex {
   addPhoto(p: PhotoInput & { shotId: string }): PhotoView {
     const photoId = newId();
     this.host.sql.exec(
-      `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height,
+       created_at, frame_at, bound) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       photoId,
       p.shotId,
       p.memberId,
@@ -45,6 +48,8 @@ export class PhotoIndex {
       p.width,
       p.height,
       this.host.now(),
+      p.frameAt ?? null,
+      p.bound ?? null,
     );
     this.photosChanged(p.shotId);
     return this.photo(p.shotId, p.memberId)!;
@@ -119,8 +124,9 @@ export class PhotoIndex {
   private query(where: string, params: Array<string | number>, limit: number): PhotoRow[] {
     return this.host.sql.exec<PhotoRow & Row>(
       `SELECT p.seq, p.photo_id, p.shot_id, p.member_id, p.key, p.thumb_key, p.tile_key, p.type, p.bytes,
-       m.name AS name, m.place AS place, s.fired_at AS fired_at FROM photos p
+       p.frame_at, p.bound, m.name AS name, m.place AS place, s.fired_at AS fired_at, sh.at AS at FROM photos p
        LEFT JOIN members m ON m.member_id = p.member_id
+       LEFT JOIN shots sh ON sh.shot_id = p.shot_id
        LEFT JOIN shot_members s ON s.shot_id = p.shot_id AND s.member_id = p.member_id
        ${where} ORDER BY p.seq LIMIT ?`,
       ...params,
@@ -139,6 +145,8 @@ export class PhotoIndex {
       bytes: r.bytes,
       ...(r.fired_at !== null ? { firedAt: r.fired_at } : {}),
       ...(r.place !== null ? { place: r.place } : {}),
+      ...(r.frame_at !== null && r.at !== null ? { frameOffset: r.frame_at - r.at } : {}),
+      ...(r.bound !== null ? { bound: r.bound } : {}),
     };
   }
 }

@@ -29,6 +29,7 @@ import type { Conn, RoomHost } from "./room-host.ts";
 import { Broadcast } from "./broadcast.ts";
 import { PhotoIndex } from "./photo-index.ts";
 import { Presence } from "./presence.ts";
+import { momentProblem } from "../photos/photo-moment.ts";
 import { migrateRoomSchema } from "./room-schema.ts";
 import { ShotBook } from "./shot-book.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -262,7 +263,7 @@ export class RoomEngine implements RoomCalls {
     return { ok: true, ...this.shots.shoot() };
   }
 
-  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }> {
     const missing = this.requireRoom();
     if (missing) return missing;
     return this.shots.checkUpload(memberId, shotId);
@@ -273,6 +274,8 @@ export class RoomEngine implements RoomCalls {
     const check = this.checkUpload(input.memberId, input.shotId);
     if (!check.ok) return check;
     if (check.photo) return { ok: true as const, photo: check.photo, created: false };
+    const problem = momentProblem(input, check.at);
+    if (problem) return problem;
     return this.host.sql.transaction(() => {
       const photo = this.photos.addPhoto({ ...input, shotId: check.shotId });
       this.shots.onPhoto(check.shotId);

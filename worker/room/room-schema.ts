@@ -13,6 +13,11 @@ const MIGRATIONS: Array<(sql: Sql) => void> = [
       member_id TEXT PRIMARY KEY, rtt REAL NOT NULL, at INTEGER NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS member_rtts_at ON member_rtts (at)");
   },
+  // v4: each photo's moment, as the phone sent it (issue 16): its camera frame's time and the clock bound.
+  (sql) => {
+    sql.exec("ALTER TABLE photos ADD COLUMN frame_at REAL");
+    sql.exec("ALTER TABLE photos ADD COLUMN bound REAL");
+  },
 ];
 
 export const SCHEMA_VERSION = 1 + MIGRATIONS.length;

@@ -153,16 +153,16 @@ export class ShotBook {
 
   /** Whether `memberId` may upload into the shot; with the photo when one already landed (a retry is
    *  answered with it, idempotently, even after completion, and writes nothing). */
-  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; photo?: PhotoView }> {
+  checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }> {
     const r = shotId ? this.row(shotId) : this.latestRow();
     if (!r) return fail(404, ErrorCode.ShotNotFound, "no such shot");
     const photo = this.photos.photo(r.shot_id, memberId);
-    if (photo) return { ok: true, shotId: r.shot_id, photo };
+    if (photo) return { ok: true, shotId: r.shot_id, at: r.at, photo };
     if (r.done || this.host.now() > r.deadline)
       return fail(409, ErrorCode.ShotClosed, "this shot's upload deadline has passed");
     if (!this.isExpected(r.shot_id, memberId))
       return fail(403, ErrorCode.NotInShot, "this member was not part of this shot");
-    return { ok: true, shotId: r.shot_id };
+    return { ok: true, shotId: r.shot_id, at: r.at };
   }
 
   /** After an upload: a shot completes as soon as every expected member has a photo. */
@@ -203,8 +203,11 @@ export class ShotBook {
         error: number | null;
         late: number;
         photo: string | null;
+        frame_at: number | null;
+        bound: number | null;
       }>(
-        `SELECT s.member_id, m.name, s.fired_at, s.error, s.late, p.photo_id AS photo FROM shot_members s
+        `SELECT s.member_id, m.name, s.fired_at, s.error, s.late, p.photo_id AS photo, p.frame_at, p.bound
+         FROM shot_members s
          LEFT JOIN members m ON m.member_id = s.member_id
          LEFT JOIN photos p ON p.shot_id = s.shot_id AND p.member_id = s.member_id
          WHERE s.shot_id = ? ORDER BY m.joined_at`,
@@ -217,6 +220,8 @@ export class ShotBook {
         error: inRange(m.error, 0, LIMITS.maxClockErrorMs) ? m.error : null,
         late: m.late === 1,
         uploaded: m.photo !== null,
+        frameOffset: m.frame_at === null ? null : m.frame_at - r.at,
+        frameBound: m.bound,
       }));
     return { ...this.viewOf(r), members };
   }
