@@ -17,7 +17,7 @@ type Entry = { tag: number; type: number; data: Uint8Array };
 
 /** The same JPEG with `moment` as its only Exif segment, after SOI (and after a JFIF APP0, which JFIF
  *  requires right after SOI); any Exif APP1 already there is dropped. Throws on bytes that are not a JPEG. */
-export function withExif(jpeg: Uint8Array, moment: ExifMoment): Uint8Array {
+export function withExif(jpeg: Uint8Array, moment: ExifMoment): Uint8Array<ArrayBuffer> {
   if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error("not a JPEG: no SOI marker");
   const app1 = exifSegment(moment);
   const kept: Uint8Array[] = [];
@@ -147,7 +147,7 @@ function isExif(segment: Uint8Array): boolean {
   return String.fromCharCode(...segment.subarray(4, 10)) === "Exif\0\0";
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -1,5 +1,5 @@
-// Buckets for the organiser's fire-error histogram: how far from `at` each phone fired, by its own
-// clock estimate, in bands that read at a glance (|error| < 1 ms, 1–2 ms, … ≥ 50 ms).
+// Buckets for the organiser's histograms of how far from `at` each phone fired (by its own clock estimate)
+// and each photo's frame was taken, in bands that read at a glance (|error| < 1 ms, 1–2 ms, … ≥ 50 ms).
 
 export const BAND_EDGES_MS = [1, 2, 5, 10, 20, 50] as const;
 

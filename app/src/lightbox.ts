@@ -1,6 +1,7 @@
 // The full-size photo, fetched only when someone asks for it (a click on a thumb).
 import type { PhotoView } from "../../shared/protocol.ts";
 import { h } from "./dom.ts";
+import { momentText } from "./moment-text.ts";
 
 export function openLightbox(photo: PhotoView): void {
   const close = () => box.remove();
@@ -13,6 +14,9 @@ export function openLightbox(photo: PhotoView): void {
       {},
       photo.name,
       " · ",
+      photo.frameOffset !== undefined
+        ? h("span", { "data-testid": "moment" }, `${momentText(photo.frameOffset, photo.bound)} · `)
+        : "",
       h("a", { href: photo.url, download: `simulshot-${photo.photoId}`, onclick: (e) => e.stopPropagation() }, "Save"),
     ),
   );

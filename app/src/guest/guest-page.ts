@@ -14,6 +14,7 @@ import { CameraError, openCamera, stopCamera, type Facing } from "./camera.ts";
 import { captureAt, type Capture } from "./capture.ts";
 import { FrameRing } from "./frame-ring.ts";
 import { placeDial } from "./place-dial.ts";
+import { stampMoment } from "./stamp-moment.ts";
 import { UploadError, uploadCapture } from "./upload.ts";
 
 const NAME_KEY = "simulshot.name";
@@ -62,6 +63,8 @@ export function guestPage(root: HTMLElement, roomId: string): void {
   let stopCountdown = () => {};
   const ring = new FrameRing(video);
   const handled = new Set<string>();
+  let roomTitle = "";
+  let memberName = "";
 
   const setState = (s: State, text: string) => {
     page.dataset.state = s;
@@ -75,6 +78,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
 
   api<RoomView>(`/api/rooms/${roomId}`)
     .then((room) => {
+      roomTitle = room.title;
       setText(title, room.title || "Simulshot");
       document.title = `${room.title || "Join"} · Simulshot`;
       setText(members, ` · ${room.members} here`);
@@ -125,6 +129,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
   });
 
   function join(who: string): void {
+    memberName = who;
     const c = connectRoom(roomId, who, "guest");
     client = c;
     const saved = localStorage.getItem(`simulshot.place.${roomId}`);
@@ -133,6 +138,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     c.on("members", (m) => setText(members, ` · ${m.count} here`));
     c.on("sync", (e) => setText(clock, ` · ${describeBound(e.error)}`));
     c.on("welcome", (w) => {
+      roomTitle = w.room.title;
       if (w.room.shot && w.room.shot.uploaded > 0) showShot(w.room.shot.shotId, w.room.shot.uploaded);
     });
     c.on("shoot", (s) => {
@@ -165,7 +171,9 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     setTimeout(() => stopCountdown(), 800);
     let shot: Capture | null;
     try {
-      shot = await captureAt(ring, f.at - f.estimate.offset);
+      const taken = await captureAt(ring, f.at - f.estimate.offset);
+      const moment = { at: f.at, bound: f.estimate.error, title: roomTitle, name: memberName };
+      shot = taken && (await stampMoment(taken, moment));
     } catch (e) {
       shot = null;
       console.warn("[capture]", e);

@@ -1,6 +1,7 @@
 // Uploads the photo with its thumb and tile over XMLHttpRequest (fetch has no upload progress),
 // retrying what may pass with backoff and jitter (see shared/retry-policy.ts).
 import type { Capture } from "./capture.ts";
+import type { Moment } from "./stamp-moment.ts";
 import { UPLOAD_RETRY, isRetryable, retryDelay } from "../../../shared/retry-policy.ts";
 
 export type Uploaded = { photoId: string; url: string; thumbUrl: string | null };
@@ -46,7 +47,7 @@ export async function uploadCapture(o: {
   shotId: string;
   /** Read on each attempt: a reconnect may bring a new upload token. */
   token: () => string | null;
-  capture: Capture;
+  capture: Capture & Partial<Moment>;
   onProgress: (fraction: number, attempt: number) => void;
   random?: () => number;
 }): Promise<Uploaded> {
@@ -55,6 +56,8 @@ export async function uploadCapture(o: {
   form.set("photo", o.capture.photo, "photo.jpg");
   form.set("thumb", o.capture.thumb, "thumb.jpg");
   form.set("tile", o.capture.tile, "tile.jpg");
+  if (o.capture.frameAt !== undefined) form.set("frameAt", String(o.capture.frameAt));
+  if (o.capture.bound !== undefined) form.set("bound", String(o.capture.bound));
   let last: Answer = { status: 0, body: null, retryAfter: null };
   for (let attempt = 1; attempt <= UPLOAD_RETRY.attempts; attempt++) {
     const token = o.token();

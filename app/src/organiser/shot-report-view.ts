@@ -1,8 +1,8 @@
-// Sync you can see: the shot's fire-error histogram (each phone's own estimate of how far from `at`
-// it fired), the clock bounds, and who was late, never reported firing, or did not upload.
+// Sync you can see: side by side, how far from `at` each phone's shutter timer fired (its own estimate) and
+// what the photos show (each camera frame's time minus `at`), the clock bounds, and who was late or missing.
 import type { ShotReport } from "../../../shared/protocol.ts";
 import { h, mount } from "../dom.ts";
-import { fireErrorBands } from "../histogram.ts";
+import { fireErrorBands, type Band } from "../histogram.ts";
 
 const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 
@@ -31,10 +31,33 @@ function bar(percent: number): HTMLElement {
   return fill;
 }
 
+/** One histogram with its caption; `label` names it for screen readers and tests. */
+function histogram(caption: string, label: string, testId: string, bands: Band[]): HTMLElement {
+  const top = Math.max(1, ...bands.map((b) => b.count));
+  return h(
+    "figure",
+    { class: "histogram-box" },
+    h("figcaption", {}, caption),
+    h(
+      "div",
+      { class: "histogram", role: "table", "aria-label": label, "data-testid": testId },
+      ...bands.map((b) =>
+        h(
+          "div",
+          { class: "bar", role: "row" },
+          h("span", { role: "cell" }, b.label),
+          h("span", { class: "track", role: "cell" }, bar((100 * b.count) / top)),
+          h("span", { role: "cell", class: "n" }, String(b.count)),
+        ),
+      ),
+    ),
+  );
+}
+
 export function renderShotReport(el: HTMLElement, r: ShotReport): void {
   const fired = r.members.filter((m) => m.fireError !== null);
-  const bands = fireErrorBands(r.members.map((m) => m.fireError));
-  const top = Math.max(1, ...bands.map((b) => b.count));
+  const framed = r.members.flatMap((m) => (m.frameOffset === null ? [] : [m.frameOffset]));
+  const worstFrame = framed.length ? Math.max(...framed.map(Math.abs)) : null;
   const worst = fired.length ? Math.max(...fired.map((m) => Math.abs(m.fireError!))) : null;
   const bound = median(r.members.flatMap((m) => (m.error === null ? [] : [m.error])));
   const late = r.members.filter((m) => m.late).map((m) => m.name || "Guest");
@@ -50,19 +73,23 @@ export function renderShotReport(el: HTMLElement, r: ShotReport): void {
       `${fired.length} of ${r.expected} phones fired`,
       worst !== null ? `, the furthest ${ms(worst)} from the instant` : "",
       bound !== null ? `; median clock bound ±${ms(bound)}` : "",
-      `. ${r.uploaded} uploaded${r.state === "pending" ? " so far" : ""}.`,
+      `. ${r.uploaded} uploaded${r.state === "pending" ? " so far" : ""}`,
+      worstFrame !== null ? `; the photos' frames are at most ${ms(worstFrame)} from it.` : ".",
     ),
     h(
       "div",
-      { class: "histogram", role: "table", "aria-label": "Fire error histogram", "data-testid": "histogram" },
-      ...bands.map((b) =>
-        h(
-          "div",
-          { class: "bar", role: "row" },
-          h("span", { role: "cell" }, b.label),
-          h("span", { class: "track", role: "cell" }, bar((100 * b.count) / top)),
-          h("span", { role: "cell", class: "n" }, String(b.count)),
-        ),
+      { class: "histograms" },
+      histogram(
+        "Shutter timer",
+        "Fire error histogram",
+        "histogram",
+        fireErrorBands(r.members.map((m) => m.fireError)),
+      ),
+      histogram(
+        `What the photos show (${framed.length})`,
+        "Frame offset histogram",
+        "frame-histogram",
+        fireErrorBands(framed),
       ),
     ),
     nameList("Late", late),
