@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import exifr from "exifr";
 import { describe, expect, it } from "vitest";
-import { looksComplete, sniffImage } from "../worker/photos/image-check.ts";
-import { makeThumb } from "../worker/photos/thumbnail.ts";
+import { inspectImage } from "../worker/photos/image-check.ts";
+import { checkThumb, makeThumb } from "../worker/photos/thumbnail.ts";
 import { exifDateTime, toAscii, withExif } from "./exif-writer.ts";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url)));
@@ -79,10 +79,10 @@ describe("withExif", () => {
 
   it("gives a JPEG the server's checks accept and photon decodes", () => {
     const out = withExif(fixture("photo.jpg"), { time: TIME, description: "Zoë" });
-    const info = sniffImage(out);
-    expect(info).toMatchObject({ type: "image/jpeg", width: 1600, height: 1200 });
-    expect(looksComplete(out, "image/jpeg")).toBe(true);
+    expect(inspectImage(out)).toMatchObject({ ok: true, info: { type: "image/jpeg", width: 1600, height: 1200 } });
     expect(makeThumb(out, { maxSide: 64 }).ok).toBe(true);
+    const thumb = withExif(fixture("thumb.jpg"), { time: TIME, description: "Zoë" });
+    expect(checkThumb(thumb).ok).toBe(true);
   });
 
   it("refuses bytes that are not a JPEG and a time that is not a number", () => {
