@@ -19,7 +19,7 @@ const exifTime = (dateTime: string, subSec: string) =>
   Date.parse(`${dateTime.slice(0, 10).replaceAll(":", "-")}T${dateTime.slice(11)}Z`) + Number(`0.${subSec}`) * 1000;
 
 describe.skipIf(!chromiumPath)("a photo's moment in Chromium", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "" }])(
+  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
     "on $kind: the guest's uploaded photo carries its moment in EXIF and the lightbox says it",
     async (server) => {
       const api = new Api(server.url);
