@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../worker/app.ts";
+import { mosaicPageTiles } from "../worker/mosaic/mosaic-engine.ts";
 import { diskBlobStore } from "./disk-blob-store.ts";
 import { MosaicRegistry } from "./mosaic-registry.ts";
 import { Background, denoPlatform, type ServerEnv } from "./platform.ts";
@@ -40,7 +41,12 @@ const serverDb = openSqlite(join(dataDir, "server.sqlite"));
 const rooms = new RoomRegistry(join(dataDir, "rooms"), env, serverDb);
 const background = new Background();
 const blobs = diskBlobStore(join(dataDir, "blobs"), serverDb);
-const mosaics = new MosaicRegistry(join(dataDir, "mosaics"), blobs, (roomId) => rooms.room(roomId));
+const mosaics = new MosaicRegistry(
+  join(dataDir, "mosaics"),
+  blobs,
+  (roomId) => rooms.room(roomId),
+  mosaicPageTiles(Deno.env.get("MOSAIC_PAGE_TILES")),
+);
 // The client's address, per request: the connection's peer, or (behind a reverse proxy that sets it)
 // the header named by CLIENT_IP_HEADER, e.g. X-Real-IP. Never a header a client could set otherwise.
 const clientIpHeader = Deno.env.get("CLIENT_IP_HEADER");

@@ -32,6 +32,8 @@ export class MosaicRegistry {
     private readonly dir: string,
     private readonly blobs: BlobStore,
     private readonly room: (roomId: string) => RoomApi,
+    /** Tiles per mosaic page (MOSAIC_PAGE_TILES). */
+    private readonly pageTiles: number,
     maxOpen = MAX_OPEN,
   ) {
     mkdirSync(dir, { recursive: true });
@@ -83,6 +85,7 @@ export class MosaicRegistry {
         roomTiles: (r) => this.room(r.roomId).tiles(r.shotId),
         countR2Reads: (roomId, n) => void this.room(roomId).countAccess({ r2Reads: n, cacheHits: 0 }),
       },
+      { pageTiles: this.pageTiles },
     );
     return { engine, db };
   }

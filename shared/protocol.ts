@@ -218,6 +218,15 @@ export type PhotoView = {
   bound?: number;
 };
 export type PhotoPage = { photos: PhotoView[]; next?: string };
+/** One group-mosaic page's newest version (`GET …/mosaic` with `Accept: application/json`); `pages` pages in all. */
+export type MosaicPageView = {
+  shotId: string;
+  url: string;
+  page: number;
+  pages: number;
+  tiles: number;
+  version: number;
+};
 /** GET /api/rooms/:roomId/shots/:shotId (owner): how each expected member fired and whether it uploaded. */
 export type ShotReport = ShotView & {
   members: Array<{

@@ -15,7 +15,8 @@ export async function api<T>(
   path: string,
   init: { method?: string; token?: string | null; body?: unknown } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = {};
+  // Routes that can answer in more than one form (the mosaic: a redirect or its description) answer JSON here.
+  const headers: Record<string, string> = { Accept: "application/json" };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
   let res: Response;

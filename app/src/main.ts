@@ -1,15 +1,18 @@
-// The web app's entry: `/r/<roomId>` is a guest's page, everything else the organiser's. The guest page
-// (most visitors, on venue networks) is in this bundle so it starts without a second round trip; the
-// organiser's page and the QR encoder are a lazy chunk guests never download.
+// The web app's entry: `/r/<roomId>` is a guest's page, `/r/<roomId>/screen` the event screen, everything
+// else the organiser's. The guest page (most visitors, on venue networks) is in this bundle so it starts
+// without a second round trip; the organiser's page, the screen and the QR encoder are lazy chunks.
 import { ROOM_ID } from "../../shared/protocol.ts";
 import { guestPage } from "./guest/guest-page.ts";
 
 const root = document.getElementById("app")!;
 
 async function route(): Promise<void> {
-  const guest = /^\/r\/([^/]+)\/?$/.exec(location.pathname)?.[1];
-  if (guest !== undefined && ROOM_ID.test(guest)) {
-    guestPage(root, guest);
+  const [, roomId, screen] = /^\/r\/([^/]+)(\/screen)?\/?$/.exec(location.pathname) ?? [];
+  if (roomId !== undefined && ROOM_ID.test(roomId) && screen === undefined) {
+    guestPage(root, roomId);
+  } else if (roomId !== undefined && ROOM_ID.test(roomId)) {
+    const { screenPage } = await import("./screen/screen-page.ts");
+    screenPage(root, roomId);
   } else {
     const { organiserPage } = await import("./organiser/organiser-page.ts");
     organiserPage(root);

@@ -25,6 +25,12 @@ export const ADD_GRACE_MS = 2000;
 
 export type MosaicConfig = { pageTiles?: number; quality?: number };
 
+/** The `MOSAIC_PAGE_TILES` setting: tiles per page, 1 to MOSAIC_PAGE_TILES (the default when unset or bad). */
+export function mosaicPageTiles(setting: string | undefined): number {
+  const n = Number(setting);
+  return Number.isSafeInteger(n) && n >= 1 && n <= MOSAIC_PAGE_TILES ? n : MOSAIC_PAGE_TILES;
+}
+
 export class MosaicEngine {
   private opened: MosaicStore | null = null;
   private readonly pageTiles: number;

@@ -1,6 +1,7 @@
 // Mosaic routes: GET /:roomId/mosaic?shot=&page= redirects to the newest immutable version of one page
-// (which the builder encodes first when tiles arrived since its last version); /:roomId/mosaics/:name serves it.
-import { ErrorCode, ID } from "../../shared/protocol.ts";
+// (which the builder encodes first when tiles arrived since its last version), or with `Accept:
+// application/json` describes it ({ url, page, pages, tiles, version }); /:roomId/mosaics/:name serves it.
+import { ErrorCode, ID, type MosaicPageView } from "../../shared/protocol.ts";
 import { Hono } from "hono";
 import { roomIdParam, type AppContext, type AppEnv } from "../app-env.ts";
 import { HttpError, unwrap } from "../http-error.ts";
@@ -18,10 +19,15 @@ async function redirectToMosaic(c: AppContext): Promise<Response> {
   // The room is asked first: a made-up shot id never reaches (and so never creates) a mosaic builder.
   const { shotId } = unwrap(await platform.room(roomId).findShot(shotParam));
   const m = unwrap(await platform.mosaic(roomId, shotId).latest(page));
+  const url = `/api/rooms/${roomId}/mosaics/${mosaicName(shotId, page, m.version)}`;
+  if ((c.req.header("Accept") ?? "").includes("application/json")) {
+    const body: MosaicPageView = { shotId, url, page, pages: m.pages, tiles: m.tiles, version: m.version };
+    return Response.json(body, { headers: { "Cache-Control": "no-store" } });
+  }
   return new Response(null, {
     status: 302,
     headers: {
-      Location: `/api/rooms/${roomId}/mosaics/${mosaicName(shotId, page, m.version)}`,
+      Location: url,
       "Cache-Control": "no-store",
       "Mosaic-Pages": String(m.pages),
       "Mosaic-Tiles": String(m.tiles),

@@ -63,6 +63,11 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
       qrSvg(joinUrl, "QR code of the join link"),
       h("p", {}, h("a", { href: joinUrl, target: "_blank", "data-testid": "join-url" }, joinUrl)),
       copy,
+      h(
+        "a",
+        { class: "button secondary", href: `/r/${roomId}/screen`, target: "_blank", "data-testid": "open-screen" },
+        "Event screen (for a projector)",
+      ),
     ),
     h(
       "section",

@@ -5,7 +5,7 @@ import { roomStub } from "./durable-stubs.ts";
 import type { MosaicApi } from "../../platform.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
 import { durableSql } from "./durable-sql.ts";
-import { MosaicEngine } from "../../mosaic/mosaic-engine.ts";
+import { MosaicEngine, mosaicPageTiles } from "../../mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../../mosaic/mosaic-host.ts";
 
 export class Mosaic extends DurableObject<Env> {
@@ -32,6 +32,7 @@ export class Mosaic extends DurableObject<Env> {
               .catch((e: unknown) => console.error(`[Mosaic.countR2Reads ${roomId}]`, e)),
           ),
       },
+      { pageTiles: mosaicPageTiles(env.MOSAIC_PAGE_TILES) },
     );
   }
 
