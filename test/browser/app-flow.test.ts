@@ -1,13 +1,14 @@
 // The web app in a real Chromium: an organiser and 5 guests (fake cameras) go through create → join →
 // shoot → upload → gallery and mosaic → remove → retake, with screenshots of each step.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PhotonImage } from "@cf-wasm/photon";
 import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { sniffImage } from "../../worker/photos/image-check.ts";
 import { Api } from "../e2e/kit/api.ts";
-import { launchChromium, phonePage, screenshot } from "./chromium.ts";
+import { SCREENSHOTS, launchChromium, phonePage, screenshot } from "./chromium.ts";
 
 const chromiumPath = inject("chromium");
 const servers = inject("servers");
@@ -179,6 +180,8 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
         expect(download.suggestedFilename()).toBe(`simulshot-${shotId}.zip`);
         const zip = new Uint8Array(readFileSync((await download.path())!));
         expect(zipEntries(zip)).toBe(GUESTS);
+        // Kept beside the screenshots, as the organiser's browser saved it.
+        await download.saveAs(join(SCREENSHOTS, server.kind, "shot.zip"));
         await screenshot(org, "06-organiser-gallery");
         await screenshot(guests[0]!, "06-guest-1-gallery");
 

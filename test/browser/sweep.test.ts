@@ -109,8 +109,9 @@ describe.skipIf(!chromiumPath)("the bullet-time sweep in Chromium", () => {
         const bytes = new Uint8Array(
           await org.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer())], href),
         );
-        mkdirSync(SCREENSHOTS, { recursive: true });
-        writeFileSync(join(SCREENSHOTS, `sweep-${server.kind}.webm`), bytes);
+        // Kept beside the screenshots (test-results/browser/<server>/sweep.webm).
+        mkdirSync(join(SCREENSHOTS, server.kind), { recursive: true });
+        writeFileSync(join(SCREENSHOTS, server.kind, "sweep.webm"), bytes);
         const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
         const track = (await input.getPrimaryVideoTrack())!;
         expect((await track.computePacketStats()).packetCount).toBe(7);
