@@ -18,6 +18,9 @@ export default defineConfig({
             "app/src/**/*.test.ts",
           ],
           environment: "node",
+          // A few unit tests do real work (a 1024-tile JPEG page, a photo through the EXIF writer and photon):
+          // on 2 shared cores they can pass vitest's 5 s default without being wrong.
+          testTimeout: 30_000,
         },
       },
       {

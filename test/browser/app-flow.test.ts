@@ -8,6 +8,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { sniffImage } from "../../worker/photos/image-check.ts";
 import { Api } from "../e2e/kit/api.ts";
+import { serversOrNone } from "./app-steps.ts";
 import { SCREENSHOTS, launchChromium, phonePage, screenshot } from "./chromium.ts";
 
 const chromiumPath = inject("chromium");
@@ -52,7 +53,7 @@ async function galleryCount(page: Page, n: number): Promise<void> {
 }
 
 describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
+  it.each(serversOrNone(servers))(
     "on $kind: 5 guests' phones each upload a real camera frame, the organiser sees 5 photos, the mosaic and the sync report",
     async (server) => {
       const api = new Api(server.url);

@@ -2,43 +2,31 @@
 // names the frame's time in server UTC near the shot's instant, the lightbox says how far from it the frame was,
 // and the organiser's report shows what the photos show beside the shutter timer.
 import exifr from "exifr";
-import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import type { PhotoView } from "../../shared/protocol.ts";
 import { Api } from "../e2e/kit/api.ts";
+import { guestJoins, organiserCreatesRoom, serversOrNone, waitForText } from "./app-steps.ts";
 import { launchChromium, phonePage, screenshot } from "./chromium.ts";
 
 const chromiumPath = inject("chromium");
 const servers = inject("servers");
-
-const waitForText = (page: Page, testId: string, text: RegExp, timeout = 15_000) =>
-  page.getByTestId(testId).filter({ hasText: text }).waitFor({ timeout });
 
 /** EXIF's "YYYY:MM:DD HH:MM:SS" + SubSec digits, read as UTC ms. */
 const exifTime = (dateTime: string, subSec: string) =>
   Date.parse(`${dateTime.slice(0, 10).replaceAll(":", "-")}T${dateTime.slice(11)}Z`) + Number(`0.${subSec}`) * 1000;
 
 describe.skipIf(!chromiumPath)("a photo's moment in Chromium", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
+  it.each(serversOrNone(servers))(
     "on $kind: the guest's uploaded photo carries its moment in EXIF and the lightbox says it",
     async (server) => {
       const api = new Api(server.url);
       const browser = await launchChromium(chromiumPath!);
       try {
         const org = await phonePage(browser);
-        await org.goto(`${server.url}/`);
-        await org.getByLabel("Your name").fill("Olga");
-        await org.getByRole("button", { name: "Log in" }).click();
-        await org.getByLabel("Room title").fill("Fête");
-        await org.getByRole("button", { name: "Create a room" }).click();
-        const joinUrl = (await org.getByTestId("join-url").getAttribute("href"))!;
-        const roomId = joinUrl.slice(joinUrl.lastIndexOf("/") + 1);
-        await waitForText(org, "status", /^connected$/);
+        const { joinUrl, roomId } = await organiserCreatesRoom(org, server.url, "Fête");
 
         const guest = await phonePage(browser);
-        await guest.goto(joinUrl);
-        await guest.getByLabel("Name").fill("Zoë");
-        await guest.getByRole("button", { name: "Start camera" }).click();
+        await guestJoins(guest, joinUrl, "Zoë");
         await waitForText(guest, "clock", /clock ±\d+(\.\d)? ms/);
         await waitForText(org, "ready-count", /^1$/);
 

@@ -8,6 +8,7 @@ import { PhotonImage } from "@cf-wasm/photon";
 import { ALL_FORMATS, BufferSource, Input } from "mediabunny";
 import { describe, expect, inject, it } from "vitest";
 import { Api } from "../e2e/kit/api.ts";
+import { guestJoins, organiserCreatesRoom, serversOrNone } from "./app-steps.ts";
 import { SCREENSHOTS, launchChromium, phonePage, screenshot } from "./chromium.ts";
 
 const chromiumPath = inject("chromium");
@@ -40,7 +41,7 @@ function solidJpeg([r, g, b]: [number, number, number]): Uint8Array {
 const close = (a: number[], b: number[], tolerance = 40) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
 
 describe.skipIf(!chromiumPath)("the bullet-time sweep in Chromium", () => {
-  it.each(servers.length > 0 ? servers : [{ kind: "none", url: "", authSecret: null }])(
+  it.each(serversOrNone(servers))(
     "on $kind: seven guests' photos play in ring order and export as a WebM with one frame per photo",
     async (server) => {
       const api = new Api(server.url);
@@ -49,23 +50,11 @@ describe.skipIf(!chromiumPath)("the bullet-time sweep in Chromium", () => {
       try {
         const org = await phonePage(browser);
         await org.setViewportSize({ width: 1100, height: 1400 });
-        await org.goto(`${server.url}/`);
-        await org.getByLabel("Your name").fill("Olga");
-        await org.getByRole("button", { name: "Log in" }).click();
-        await org.getByLabel("Room title").fill("Sweep");
-        await org.getByRole("button", { name: "Create a room" }).click();
-        const joinUrl = (await org.getByTestId("join-url").getAttribute("href"))!;
-        const roomId = joinUrl.slice(joinUrl.lastIndexOf("/") + 1);
+        const { joinUrl, roomId } = await organiserCreatesRoom(org, server.url, "Sweep");
 
         // One real phone sets its place with the dial; six guests over sockets send theirs.
         const phone = await phonePage(browser);
-        await phone.goto(joinUrl);
-        await phone.getByLabel("Name").fill("Phone");
-        await phone.getByRole("button", { name: "Start camera" }).click();
-        await phone
-          .getByTestId("status")
-          .filter({ hasText: /^connected$/ })
-          .waitFor({ timeout: 15_000 });
+        await guestJoins(phone, joinUrl, "Phone");
         await phone.getByText("Bullet time: your place around the subject").click();
         await phone.getByLabel("Place").fill(String(PHONE_PLACE));
         await phone
