@@ -95,9 +95,8 @@ const STICKY = new Set<keyof RoomClientEvents>([
 ]);
 const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom, CloseCode.RoomFull]);
 const MAX_PROBES = 64;
-/** The first round goes out with the join, one probe every BURST_GAP_MS without waiting for pongs: ready
- *  after one round trip instead of one per probe (16 sequential probes took 5 s at a 300 ms round trip).
- *  The gap keeps the probes apart on the wire, so each one samples the network's delay anew. */
+/** The first round goes out with the join, BURST_GAP_MS apart without waiting for pongs: ready after one round
+ *  trip, not one per probe (docs/performance.md, "Time to ready on a slow network"); the gap makes each probe sample the network anew. */
 const FIRST_PROBES = 2;
 const BURST_GAP_MS = 15;
 /** After `ready`, single probes tighten the estimate in the background, spread over the next second or two:

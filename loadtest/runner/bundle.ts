@@ -62,11 +62,9 @@ const esbuildOptions = {
 } as const;
 
 /**
- * The script as CommonJS whose `require` gets the k6 modules; `__VU`/`__ITER` read the VU's state. The
- * project modules it imports from outside its folder (the shared client code: classes and constants, no
- * module state, no timers of their own) are bundled apart and evaluated once per process: as one copy per
- * VU, each of 500 VUs ran its fire callback through cold, unshared code, ~19 µs a callback where k6 runs
- * VUs on many cores and a phone has one of its own, so the last of a process's clients fired ~10 ms late.
+ * The script as CommonJS whose `require` gets the k6 modules; `__VU`/`__ITER` read the VU's state. The shared
+ * client code it imports is evaluated once per process, not per VU (cold per-VU copies made the last clients
+ * fire ~10 ms late: docs/performance.md, "Where the time goes").
  */
 export async function bundleScript(scriptPath: string): Promise<string> {
   const scriptDir = dirname(resolve(scriptPath));

@@ -13,9 +13,8 @@ import { MosaicStore } from "./mosaic-store.ts";
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
 /** An add is encoded this soon, so a burst of uploads makes one version, not one per tile. */
 export const ENCODE_DEBOUNCE_MS = 50;
-/** A page's next version waits ~1 ms per tile after the last (a 1024-tile page takes ~0.2 s of the one thread
- *  workerd runs isolates on to encode, taken from the uploads feeding it): a burst of a thousand uploads
- *  makes about a version a second, not one every 50 ms. Readers still get every tile (latest() encodes). */
+/** A page's next version waits ~1 ms per tile after the last, so encoding does not starve the uploads feeding
+ *  it (docs/performance.md, "Mosaic"); readers still get every tile (latest() encodes). */
 const GAP_MS_PER_TILE = 1;
 const MAX_GAP_MS = 2000;
 /** A read compares the builder's tiles with the room's index at most this often. */
