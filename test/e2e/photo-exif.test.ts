@@ -54,9 +54,10 @@ for (const server of inject("servers")) {
         const servedThumb = await api.download(listed!.thumbUrl!);
         expect(Buffer.from(servedThumb).equals(Buffer.from(thumb))).toBe(true);
 
-        const zip = await fetch(
-          `${server.url}/api/rooms/${roomId}/photos.zip?shot=${shotId}&access_token=${encodeURIComponent(token)}`,
-        );
+        // The owner's login token goes in the header: a URL takes only a short-lived ZIP link's token.
+        const zip = await fetch(`${server.url}/api/rooms/${roomId}/photos.zip?shot=${shotId}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
         expect(zip.status).toBe(200);
         const [entry] = unzipStored(new Uint8Array(await zip.arrayBuffer()));
         expect(Buffer.from(entry!.data).equals(Buffer.from(photo))).toBe(true);
