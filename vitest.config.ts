@@ -44,7 +44,8 @@ export default defineConfig({
         // Worktrees share one node_modules through a symlink; resolving through its real path makes
         // vite hand workerd module ids it cannot load (photon's .wasm).
         resolve: { preserveSymlinks: true },
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+        // Real R2 writes, JPEG encodes and ZIP streams on 2 shared cores can pass vitest's 5 s default.
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         test: {
