@@ -43,12 +43,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const form = new MultipartReader(
     body,
     boundary,
-    {
-      maxBytes: MAX_BODY,
-      maxParts: MAX_PARTS,
-      maxHeaderBytes: 1024,
-      ...(Number.isSafeInteger(declared) ? { declaredBytes: declared } : {}),
-    },
+    { maxBytes: MAX_BODY, maxParts: MAX_PARTS, maxHeaderBytes: 1024 },
     tooLarge,
   );
   const room = platform.room(roomId);
