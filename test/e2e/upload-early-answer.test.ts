@@ -65,7 +65,7 @@ for (const server of inject("servers")) {
       const { shotId } = (await api.shoot(roomId, token)).body;
       const form = new FormData();
       form.set("shotId", shotId);
-      for (let i = 0; i < 20; i++) form.append(`extra${i}`, "x");
+      for (let i = 0; i < 5000; i++) form.append(`extra${i}`, "x");
       form.set("photo", new Blob([photoFor("many-parts")], { type: "image/jpeg" }), "photo.jpg");
       const r = await api.json(`/api/rooms/${roomId}/photos`, {
         method: "POST",

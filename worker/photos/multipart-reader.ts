@@ -52,23 +52,6 @@ export class MultipartReader {
     while (!this.ended) await this.more();
   }
 
-  /** Reads on and drops up to `maxBytes` more of the body, for at most `ms`: a client still sending when it is
-   *  refused would otherwise often see a reset instead of the answer (a close with bytes unread). */
-  async linger(maxBytes: number, ms: number): Promise<void> {
-    const until = this.bytesRead + maxBytes;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((ok) => (timer = setTimeout(ok, ms)));
-    const drain = (async () => {
-      while (!this.ended && this.bytesRead < until) {
-        const next = await this.reader.read();
-        if (next.done) return;
-        this.bytesRead += next.value.byteLength;
-      }
-    })().catch(() => {});
-    await Promise.race([drain, timeout]);
-    clearTimeout(timer);
-  }
-
   /** The next part's head, skipping whatever is left of the current part; null after the closing boundary. */
   async next(): Promise<PartHead | null> {
     if (this.inPart) for await (const _ of this.body(Infinity));

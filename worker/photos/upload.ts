@@ -18,9 +18,6 @@ import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
 /** shotId, photo, thumb, tile, frameAt, bound and a couple a client may add; more is not an upload. */
 const MAX_PARTS = 8;
-/** How much more of a refused upload is read, and for how long, before its answer. */
-const LINGER_BYTES = 1024 * 1024;
-const LINGER_MS = 1000;
 
 const tooLarge = () => new HttpError(413, ErrorCode.PhotoTooLarge, `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
 
@@ -48,7 +45,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   );
   const room = platform.room(roomId);
   const started = performance.now();
-  // A refusal is answered without reading the whole body (see the catch below for how much is read).
+  // A refusal is answered with the rest of the body unread; the reader is cancelled so it is not read either.
   let parsed: UploadForm;
   try {
     parsed = await readUploadForm({
@@ -60,9 +57,6 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
         platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined),
     });
   } catch (e) {
-    // Answered before the rest is read; lingering briefly on it lets a client that is still sending get the
-    // answer rather than a reset (a refused upload retried on a reset is refused again).
-    if (e instanceof HttpError) await form.linger(LINGER_BYTES, LINGER_MS);
     form.cancel();
     throw e;
   }
