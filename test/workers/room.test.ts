@@ -95,10 +95,14 @@ describe("a room", () => {
     const both = await viewer.next((m) => m.type === "members" && m.ready === 2);
     expect(both).toEqual({ type: "members", count: 2, ready: 2, wide: 1 }); // one frame for both readies
     expect((await call(`/api/rooms/${roomId}`)).body).toMatchObject({ members: 2, ready: 2, wide: 1 });
+    // Each step waits for a count sent after it: the frames before it already hold wide 0 and wide 1.
+    let before = viewer.frames.length;
+    const after = (m: { type: string }) => viewer.frames.indexOf(m) >= before && m.type === "members";
     a.send({ type: "ready", error: 3.2 }); // its background probes found a quieter moment
-    await viewer.next((m) => m.type === "members" && m.wide === 0);
+    expect(await viewer.next(after)).toEqual({ type: "members", count: 2, ready: 2, wide: 0 });
+    before = viewer.frames.length;
     b.send({ type: "ready", error: WIDE_CLOCK_BOUND_MS + 1 });
-    await viewer.next((m) => m.type === "members" && m.ready === 2 && m.wide === 1);
+    expect(await viewer.next(after)).toEqual({ type: "members", count: 2, ready: 2, wide: 1 });
     b.ws.close(1000, "bye");
     expect(await viewer.next((m) => m.type === "members" && m.count === 1)).toEqual({
       type: "members",
