@@ -3,7 +3,8 @@
 import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 import { newId } from "./new-id.ts";
 
-type MemberRow = { member_id: string; client_id: string; name: string; role: string; joined_at: number };
+/** A member as a join needs it: who a clientId is, and the name and role it last joined with. */
+export type Member = { member_id: string; name: string; role: string };
 
 export class Presence {
   private online: Map<string, number> | null = null;
@@ -19,13 +20,19 @@ export class Presence {
     private readonly changed: () => void,
   ) {}
 
-  /** Finds or creates the member for a stable clientId: a reconnect resumes the same membership. */
-  join(clientId: string, name: string, role: Attachment["role"]): { memberId: string; created: boolean } {
-    const [row] = this.host.sql.exec<MemberRow>("SELECT * FROM members WHERE client_id = ?", clientId);
-    if (row) {
-      if (row.name !== name || row.role !== role)
-        this.host.sql.exec("UPDATE members SET name = ?, role = ? WHERE member_id = ?", name, role, row.member_id);
-      return { memberId: row.member_id, created: false };
+  /** The member a clientId joined as, or null for a client new to the room. */
+  member(clientId: string): Member | null {
+    const [row] = this.host.sql.exec<Member>("SELECT member_id, name, role FROM members WHERE client_id = ?", clientId);
+    return row ?? null;
+  }
+
+  /** The member for a stable clientId, `known` as member() found it: a reconnect resumes the same
+   *  membership (its name and role brought up to date), a new client gets a new one. */
+  join(clientId: string, known: Member | null, name: string, role: Attachment["role"]): string {
+    if (known) {
+      if (known.name !== name || known.role !== role)
+        this.host.sql.exec("UPDATE members SET name = ?, role = ? WHERE member_id = ?", name, role, known.member_id);
+      return known.member_id;
     }
     const memberId = newId();
     this.host.sql.exec(
@@ -36,21 +43,12 @@ export class Presence {
       role,
       this.host.now(),
     );
-    return { memberId, created: true };
+    return memberId;
   }
 
   /** A guest's place on the sweep's ring; kept with the member, so it outlives reconnects and shots. */
   setPlace(memberId: string, place: number | null): void {
     this.host.sql.exec("UPDATE members SET place = ? WHERE member_id = ?", place, memberId);
-  }
-
-  /** The member a clientId joined as, or null for a client new to the room. */
-  memberIdOf(clientId: string): string | null {
-    const [row] = this.host.sql.exec<{ member_id: string }>(
-      "SELECT member_id FROM members WHERE client_id = ?",
-      clientId,
-    );
-    return row ? row.member_id : null;
   }
 
   /** Members ever joined (guests and viewers). */

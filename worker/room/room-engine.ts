@@ -224,17 +224,17 @@ export class RoomEngine implements RoomCalls {
     if (!this.exists) return conn.close(CloseCode.UnknownRoom, "unknown room");
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
-    const known = this.presence.memberIdOf(join.clientId);
+    const known = this.presence.member(join.clientId);
     const current = conn.attachment();
     // A socket is one client: another clientId on it would count or act as someone else.
-    if (current && known !== current.memberId)
+    if (current && known?.member_id !== current.memberId)
       return this.error(conn, ErrorCode.AlreadyJoined, "this socket already joined as another client; open a new one");
     if (known === null && this.memberCount() >= this.config.maxMembers) {
       this.error(conn, ErrorCode.RoomFull, `this room is full (${this.config.maxMembers} members)`);
       return conn.close(CloseCode.RoomFull, "room full");
     }
-    const { memberId, created } = this.presence.join(join.clientId, name, role);
-    if (created && this.members !== null) this.members++;
+    const memberId = this.presence.join(join.clientId, known, name, role);
+    if (known === null && this.members !== null) this.members++;
     this.presence.attach(conn, { memberId, role, name });
     const follow = role === "guest" ? this.shots.onGuestJoined(memberId) : this.shots.currentShootFrame();
     const room = this.info()!;
