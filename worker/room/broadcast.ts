@@ -3,10 +3,10 @@
 import type { ServerMessage } from "../../shared/protocol.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 
-export const COALESCE_MS = 100;
+const COALESCE_MS = 100;
 
 /** What a flush reads when it sends the counts. */
-export type Counts = { members(): { count: number; ready: number; wide: number }; photos(shotId: string): number };
+type Counts = { members(): { count: number; ready: number; wide: number }; photos(shotId: string): number };
 
 export class Broadcast {
   private dirtyMembers = false;

@@ -56,11 +56,6 @@ export class Presence {
     return this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members")[0]?.n ?? 0;
   }
 
-  memberName(memberId: string): string | null {
-    const [row] = this.host.sql.exec<{ name: string }>("SELECT name FROM members WHERE member_id = ?", memberId);
-    return row ? row.name : null;
-  }
-
   /** Guests with at least one open socket (an owner's tabs and other viewers do not count). */
   connectedGuests(): Set<string> {
     return new Set(this.onlineMap().keys());

@@ -4,10 +4,10 @@ import { authSecret } from "../auth/secret.ts";
 import { signToken } from "../auth/token.ts";
 import type { EngineConfig } from "./room-engine.ts";
 
-export const UPLOAD_TOKEN_TTL_MS = 24 * 3600_000;
-export const DEFAULT_SHOT_WINDOW_MS = 60_000;
+const UPLOAD_TOKEN_TTL_MS = 24 * 3600_000;
+const DEFAULT_SHOT_WINDOW_MS = 60_000;
 /** Members one room takes: one Durable Object serves them all today (see docs/performance.md). */
-export const DEFAULT_MAX_ROOM_MEMBERS = 10_000;
+const DEFAULT_MAX_ROOM_MEMBERS = 10_000;
 
 export type RoomEnv = { AUTH_SECRET?: string; SHOT_WINDOW_MS?: string; MAX_ROOM_MEMBERS?: string };
 

@@ -20,7 +20,7 @@ const MIGRATIONS: Array<(sql: Sql) => void> = [
   },
 ];
 
-export const SCHEMA_VERSION = 1 + MIGRATIONS.length;
+const SCHEMA_VERSION = 1 + MIGRATIONS.length;
 
 /** Creates the tables of version 1 when missing, then runs the migrations this room has not run yet. */
 export function migrateRoomSchema(sql: Sql): void {

@@ -233,6 +233,6 @@ const inRange = (v: number | null, min: number, max: number): v is number =>
 
 /** Whether a stored `fired_at` is one a report may hold: near the shot's instant. Rows written before
  *  reports were checked may hold anything; a report shows those as silent rather than skew its histogram. */
-export function firedInRange(firedAt: number | null, shot: { at: number; deadline: number }): firedAt is number {
+function firedInRange(firedAt: number | null, shot: { at: number; deadline: number }): firedAt is number {
   return inRange(firedAt, shot.at - LIMITS.maxFireSkewMs, shot.deadline + LIMITS.maxFireSkewMs);
 }

@@ -3,12 +3,12 @@
 import type { RoomHost } from "./room-host.ts";
 
 /** `at` is at least this far ahead of the announcement, ms: time to reach every member. */
-export const MIN_LEAD_MS = 1500;
-export const MAX_LEAD_MS = 8000;
+const MIN_LEAD_MS = 1500;
+const MAX_LEAD_MS = 8000;
 /** The members whose round trips count: the most recently reported, one value each (bounded memory). */
-export const RECENT_MEMBERS = 256;
+const RECENT_MEMBERS = 256;
 /** The share of those members the lead covers; the slowest tenth falls back on the late path. */
-export const LEAD_PERCENTILE = 0.9;
+const LEAD_PERCENTILE = 0.9;
 /** A member's stored round trip is rewritten when it moves by more than this, or is this old (ms): a
  *  write per member now and then, not per ping. */
 const RTT_CHANGE_MS = 25;
