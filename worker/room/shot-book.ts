@@ -118,31 +118,24 @@ export class ShotBook {
     return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
   }
 
-  /** One statement: a thousand reports arrive in the same few milliseconds. Only for a shot the member
-   *  is expected in, and only with `firedAt` near that shot's instant (see firedInRange); the guard has
-   *  already bounded the other numbers. */
+  /** Only for a shot the member is expected in, and only with `firedAt` near that shot's instant: the
+   *  same rule a report reads stored rows with (firedInRange). Two reads by primary key, as a thousand
+   *  reports arrive in the same few milliseconds; the guard has already bounded the other numbers. */
   recordFired(f: FiredMessage, memberId: string): "recorded" | "not_expected" | "out_of_range" {
+    const r = this.row(f.shotId);
+    if (!r) return "not_expected";
+    if (!firedInRange(f.firedAt, r)) return this.isExpected(r.shot_id, memberId) ? "out_of_range" : "not_expected";
     const updated = this.host.sql.exec(
       `UPDATE shot_members SET fired_at = ?, offset = ?, error = ?, late = ?
-       WHERE shot_id = ? AND member_id = ?
-       AND ? BETWEEN (SELECT at FROM shots WHERE shot_id = ?) - ? AND (SELECT deadline FROM shots WHERE shot_id = ?) + ?
-       RETURNING member_id`,
+       WHERE shot_id = ? AND member_id = ? RETURNING member_id`,
       f.firedAt,
       f.offset,
       f.error,
       f.late ? 1 : 0,
-      f.shotId,
+      r.shot_id,
       memberId,
-      f.firedAt,
-      f.shotId,
-      LIMITS.maxFireSkewMs,
-      f.shotId,
-      LIMITS.maxFireSkewMs,
     );
-    if (updated.length > 0) return "recorded";
-    const r = this.row(f.shotId);
-    if (!r || !this.isExpected(r.shot_id, memberId)) return "not_expected";
-    return "out_of_range";
+    return updated.length > 0 ? "recorded" : "not_expected";
   }
 
   private isExpected(shotId: string, memberId: string): boolean {
