@@ -254,8 +254,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const isFiniteNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const ID_RUN = new RegExp(`^${ID_CHARS}+$`);
-/** A finite number within [min, max]. */
-const inRange = (v: unknown, min: number, max: number): v is number =>
+/** A finite number within [min, max]: the guards' check, and the server's on numbers read back from storage. */
+export const inRange = (v: unknown, min: number, max: number): v is number =>
   typeof v === "number" && Number.isFinite(v) && v >= min && v <= max;
 /** Largest magnitude of an echoed or timestamp number: Date's range, and exact in a double. */
 const MAX_TIME = 8.64e15;

@@ -3,6 +3,7 @@
 import {
   ErrorCode,
   LIMITS,
+  inRange,
   type FiredMessage,
   type MissedMessage,
   type PhotoView,
@@ -219,10 +220,6 @@ export class ShotBook {
     return { ...this.viewOf(r), members };
   }
 }
-
-/** Whether a number (as stored) is finite and within [min, max]. */
-const inRange = (v: number | null, min: number, max: number): v is number =>
-  v !== null && Number.isFinite(v) && v >= min && v <= max;
 
 /** Whether a stored `fired_at` is one a report may hold: near the shot's instant. Rows written before
  *  reports were checked may hold anything; a report shows those as silent rather than skew its histogram. */
