@@ -136,6 +136,23 @@ describe("the shot's lead", () => {
     expect(shot.body.at - before).toBeLessThanOrEqual(8000 + 100);
   });
 
+  it("writes a guest's round trip once while it holds steady, and again when it moves", async () => {
+    const roomId = await createRoom(await login());
+    const g = await join(roomId, "steady");
+    const stub = env.ROOMS.get(env.ROOMS.idFromName(roomId));
+    const stored = () =>
+      runInDurableObject(stub, (_room, state) => state.storage.sql.exec("SELECT rtt FROM member_rtts").toArray());
+    const ping = async (id: number, rtt: number) => {
+      g.send({ type: "ping", id, t0: 1, rtt });
+      await g.next((m) => m.type === "pong" && m.id === id);
+    };
+    // Within 25 ms of what was written: the pings of one clock-sync round write one row once.
+    for (const [id, rtt] of [40, 55, 30].entries()) await ping(id, rtt);
+    expect(await stored()).toEqual([{ rtt: 40 }]);
+    await ping(9, 90);
+    expect(await stored()).toEqual([{ rtt: 90 }]);
+  });
+
   it("bounds what the lead keeps: the most recent members' round trips only", async () => {
     const token = await login();
     const roomId = await createRoom(token);
