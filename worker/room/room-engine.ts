@@ -166,7 +166,7 @@ export class RoomEngine implements RoomCalls {
         this.out.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts });
         // Only a joined guest's round trip leads shots: a guest is who must get the shoot in time.
         const who = conn.attachment();
-        if (ping.rtt !== undefined && who?.role === "guest") this.shots.noteRtt(who.memberId, ping.rtt);
+        if (ping.rtt !== undefined && who?.role === "guest") this.shots.noteRtt(conn, who.memberId, ping.rtt);
         return;
       }
       case "join": {

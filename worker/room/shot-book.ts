@@ -12,7 +12,7 @@ import {
 } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result, ShotReport } from "../platform.ts";
-import type { RoomHost } from "./room-host.ts";
+import type { Conn, RoomHost } from "./room-host.ts";
 import type { Broadcast } from "./broadcast.ts";
 import { newId } from "./new-id.ts";
 import type { PhotoIndex } from "./photo-index.ts";
@@ -35,8 +35,8 @@ export class ShotBook {
   }
 
   /** A guest's reported round trip, for the lead of the next shot. */
-  noteRtt(memberId: string, rtt: number): void {
-    this.lead.note(memberId, rtt);
+  noteRtt(conn: Conn, memberId: string, rtt: number): void {
+    this.lead.note(conn, memberId, rtt);
   }
 
   private latestRow(): ShotRow | null {

@@ -1,6 +1,6 @@
 // How far ahead of the announcement a shot's instant lies: far enough that a slow member still gets
 // the frame, from a high percentile of the round trips recent members reported, never one outlier's.
-import type { RoomHost } from "./room-host.ts";
+import type { Conn, RoomHost } from "./room-host.ts";
 
 /** `at` is at least this far ahead of the announcement, ms: time to reach every member. */
 const MIN_LEAD_MS = 1500;
@@ -15,21 +15,22 @@ const RTT_CHANGE_MS = 25;
 const RTT_REFRESH_MS = 60_000;
 
 export class ShotLead {
-  /** What was last written per member, so a steady member's pings write nothing. A cache: after a
-   *  wake-up its first ping writes again. */
-  private readonly written = new Map<string, { rtt: number; at: number }>();
+  /** What each socket last wrote, so a steady member's pings write nothing. Kept per socket, like the
+   *  rate limiter's buckets, so it is bounded by the open sockets and goes with them; a cache: after a
+   *  wake-up or a reconnect the first ping writes again. */
+  private readonly written = new WeakMap<Conn, { rtt: number; at: number }>();
 
   /** Reads and writes `member_rtts` (room-schema.ts): one row per guest that reported a round trip, in
    *  SQLite because a room waiting for its shoot is idle and hibernates. */
   constructor(private readonly host: RoomHost) {}
 
-  /** A guest's latest round trip (validated by the protocol guard: 0 ≤ rtt ≤ LIMITS.maxRttMs). */
-  note(memberId: string, rtt: number): void {
+  /** A guest's latest round trip, reported on `conn` (validated by the protocol guard: 0 ≤ rtt ≤
+   *  LIMITS.maxRttMs). */
+  note(conn: Conn, memberId: string, rtt: number): void {
     const now = this.host.now();
-    const last = this.written.get(memberId);
+    const last = this.written.get(conn);
     if (last && Math.abs(last.rtt - rtt) <= RTT_CHANGE_MS && now - last.at < RTT_REFRESH_MS) return;
-    if (this.written.size >= RECENT_MEMBERS * 4) this.written.clear();
-    this.written.set(memberId, { rtt, at: now });
+    this.written.set(conn, { rtt, at: now });
     this.host.sql.exec(
       `INSERT INTO member_rtts (member_id, rtt, at) VALUES (?, ?, ?)
        ON CONFLICT (member_id) DO UPDATE SET rtt = excluded.rtt, at = excluded.at`,
