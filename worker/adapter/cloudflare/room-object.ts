@@ -56,8 +56,6 @@ export class Room extends DurableObject<Env> implements RoomCalls {
     if (refused) return refused;
     const { 0: client, 1: server } = new WebSocketPair();
     if (!this.engine.exists) {
-      // Browsers never see an HTTP status on a failed upgrade (only 1006), so a client would retry
-      // forever: answer on the socket instead, with a close code that tells it to stop.
       server.accept();
       refuseUnknownRoom(server);
       return new Response(null, { status: 101, webSocket: client });
