@@ -3,7 +3,11 @@
 // at the first byte past the limit. The rest is never read: the answer goes out before it arrives.
 import { HttpError } from "./http-error.ts";
 
-export async function readBounded(req: Request, maxBytes: number, tooLarge: () => HttpError): Promise<Uint8Array> {
+export async function readBounded(
+  req: Request,
+  maxBytes: number,
+  tooLarge: () => HttpError,
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get("Content-Length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   const reader = req.body?.getReader();

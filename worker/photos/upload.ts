@@ -3,6 +3,7 @@
 import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
 import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
 import { requireSecret } from "../auth/secret.ts";
+import { readBounded } from "../bounded-body.ts";
 import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
@@ -26,35 +27,25 @@ async function fileField(form: FormData, name: keyof typeof TOO_LARGE, max: numb
   return new Uint8Array(await v.arrayBuffer());
 }
 
-/** Parses the multipart body, refusing it (413) as soon as it passes `max` bytes: a chunked upload has
- *  no Content-Length to check first, and would otherwise be read whole into memory. The body is read to
- *  its end before parsing, so a body that stopped arriving (the client's link, or a server shutting down)
- *  is told apart from a malformed one: 503, which clients retry, rather than 400. */
+/** Reads the multipart body with readBounded (413 as soon as it passes `max` bytes: a chunked upload has
+ *  no Content-Length to check first). The body is read to its end before parsing, so a body that stopped
+ *  arriving (the client's link, or a server shutting down) is told apart from a malformed one: 503, which
+ *  clients retry, rather than 400. */
 async function boundedForm(req: Request, max: number): Promise<FormData> {
   const interrupted = () =>
     new HttpError(503, ErrorCode.BodyInterrupted, "the upload stopped before its end; send it again");
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  let size = 0;
-  const reader = req.body?.getReader();
+  let body: Uint8Array<ArrayBuffer>;
   try {
-    for (;;) {
-      const next = await reader?.read();
-      if (!next || next.done) break;
-      size += next.value.byteLength;
-      if (size > max) throw tooLarge();
-      chunks.push(next.value as Uint8Array<ArrayBuffer>);
-    }
+    body = await readBounded(req, max, tooLarge);
   } catch (e) {
     if (e instanceof HttpError) throw e;
     throw interrupted();
-  } finally {
-    if (size > max) void reader?.cancel().catch(() => {});
   }
   const declared = Number(req.headers.get("Content-Length") ?? NaN);
-  if (Number.isFinite(declared) && size < declared) throw interrupted();
+  if (Number.isFinite(declared) && body.byteLength < declared) throw interrupted();
   try {
     const headers = { "Content-Type": req.headers.get("Content-Type") ?? "" };
-    return await new Response(new Blob(chunks), { headers }).formData();
+    return await new Response(body, { headers }).formData();
   } catch {
     throw new HttpError(400, ErrorCode.BadForm, "body must be multipart/form-data with a photo field");
   }
@@ -69,7 +60,6 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   if (!claims) throw new HttpError(401, ErrorCode.BadToken, "upload token is invalid or expired");
   if (claims.room !== roomId)
     throw new HttpError(403, ErrorCode.WrongRoom, "this upload token belongs to another room");
-  if (Number(c.req.header("Content-Length") ?? 0) > MAX_BODY) throw tooLarge();
 
   const form = await boundedForm(c.req.raw, MAX_BODY);
   const shotField = form.get("shotId");
