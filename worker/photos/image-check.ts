@@ -50,17 +50,21 @@ export function inspectImage(bytes: Uint8Array): Result<{ info: ImageInfo }> {
 
 export type ImageRules = { maxPixels: number; types?: readonly ImageType[] };
 
-/** inspectImage, then only the `types` allowed (415) and at most `maxPixels` true pixels (413). */
-export function checkImage(bytes: Uint8Array, { maxPixels, types }: ImageRules): Result<{ info: ImageInfo }> {
+/** inspectImage, then checkInfo. */
+export function checkImage(bytes: Uint8Array, rules: ImageRules): Result<{ info: ImageInfo }> {
   const inspected = inspectImage(bytes);
   if (!inspected.ok) return inspected;
-  const { info } = inspected;
+  return checkInfo(inspected.info, rules);
+}
+
+/** Only the `types` allowed (415) and at most `maxPixels` true pixels (413), for what inspectImage read. */
+export function checkInfo(info: ImageInfo, { maxPixels, types }: ImageRules): Result<{ info: ImageInfo }> {
   if (types && !types.includes(info.type))
     return fail(415, ErrorCode.NotAnImage, `only ${types.join(", ")} is accepted`);
   if (info.width * info.height > maxPixels) {
     return fail(413, ErrorCode.ImageTooLarge, `${info.width}x${info.height} is more than ${maxPixels} pixels`);
   }
-  return inspected;
+  return { ok: true, info };
 }
 
 /** The type and true size of an image, or null when inspectImage refuses it. */

@@ -2,9 +2,10 @@
 // from the true size, refusals as results (never exceptions), thumbnail sizes and tile cropping.
 import { readFileSync } from "node:fs";
 import { PhotonImage } from "@cf-wasm/photon";
-import { describe, expect, it } from "vitest";
-import { sniffImage } from "./image-check.ts";
+import { describe, expect, it, vi } from "vitest";
+import { checkImage, sniffImage } from "./image-check.ts";
 import { decoderCounts } from "./isolated-decoder.ts";
+import { walkJpeg } from "./jpeg-structure.ts";
 import {
   SERVER_THUMB_MAX_PIXELS,
   checkThumb,
@@ -14,6 +15,12 @@ import {
   makeThumb,
   makeTile,
 } from "./thumbnail.ts";
+
+// Counts the structure walks (the wrapper calls the real walker).
+vi.mock("./jpeg-structure.ts", async (original) => {
+  const real = await original<typeof import("./jpeg-structure.ts")>();
+  return { ...real, walkJpeg: vi.fn(real.walkJpeg) };
+});
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url)));
 
@@ -185,5 +192,37 @@ describe("checkTile and decodeTile", () => {
   it("a well-formed tile photon cannot decode passes checkTile and decodes to null", () => {
     expect(checkTile(fixture("hostile/jpeg-bad-huffman.jpg")).ok).toBe(true);
     expect(decodeTile(fixture("hostile/jpeg-bad-huffman.jpg"))).toBeNull();
+  });
+});
+
+describe("a file already checked", () => {
+  it("is decoded by makeThumb, makeTile and decodeTile without walking its structure again", () => {
+    const photo = fixture("photo.jpg");
+    const tile = fixture("tile.jpg");
+    const photoCheck = checkImage(photo, { maxPixels: SERVER_THUMB_MAX_PIXELS });
+    const tileCheck = checkTile(tile);
+    expect(photoCheck.ok && tileCheck.ok).toBe(true);
+    if (!photoCheck.ok || !tileCheck.ok) return;
+    vi.mocked(walkJpeg).mockClear();
+    const thumb = makeThumb(photo, { maxSide: 256, walked: photoCheck.info });
+    expect(thumb).toMatchObject({ ok: true, width: 256, height: 192 });
+    expect(makeTile(photo, 64, SERVER_THUMB_MAX_PIXELS, photoCheck.info)).toMatchObject({ ok: true });
+    expect(decodeTile(tile, tileCheck.info)?.length).toBe(64 * 64 * 4);
+    expect(walkJpeg).not.toHaveBeenCalled();
+  });
+
+  it("is still held to the budget and the type by what its walk read, without decoding", () => {
+    const info = { type: "image/jpeg", width: 256, height: 192 } as const;
+    const before = decoderCounts();
+    vi.mocked(walkJpeg).mockClear();
+    const thumb = fixture("thumb.jpg");
+    expect(decodeSmall(thumb, 256 * 192 - 1, info)).toMatchObject({ ok: false, code: "image_too_large" });
+    expect(decodeSmall(thumb, SERVER_THUMB_MAX_PIXELS, { ...info, type: "image/png" })).toMatchObject({
+      ok: false,
+      code: "not_an_image",
+    });
+    expect(decodeTile(thumb, info)).toBeNull();
+    expect(walkJpeg).not.toHaveBeenCalled();
+    expect(decoderCounts()).toEqual(before);
   });
 });

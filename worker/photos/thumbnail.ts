@@ -5,7 +5,7 @@ import { PhotonImage, SamplingFilter, crop, resize } from "@cf-wasm/photon";
 import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
-import { type ImageInfo, checkImage } from "./image-check.ts";
+import { type ImageInfo, type ImageRules, checkImage, checkInfo } from "./image-check.ts";
 import { decodeIsolated } from "./isolated-decoder.ts";
 
 /** The server makes a thumbnail itself only for photos up to this many pixels. */
@@ -24,12 +24,22 @@ export function checkThumb(bytes: Uint8Array): Result<{ info: ImageInfo }> {
   return checkImage(bytes, { maxPixels: THUMB_MAX_PIXELS, types: JPEG_ONLY });
 }
 
+/** The rules applied to what checkImage read from `bytes`, or to `walked` when a check already read it
+ *  (the upload path checks each file once; walking it again would only repeat the same answer). */
+function checkOnce(bytes: Uint8Array, rules: ImageRules, walked?: ImageInfo): Result<{ info: ImageInfo }> {
+  return walked ? checkInfo(walked, rules) : checkImage(bytes, rules);
+}
+
 /**
- * Decodes `bytes` if they are a whole JPEG of at most `maxPixels` true pixels. On success the caller owns
- * `image` and must call `image.free()`.
+ * Decodes `bytes` if they are a whole JPEG of at most `maxPixels` true pixels (`walked`: see checkOnce).
+ * On success the caller owns `image` and must call `image.free()`.
  */
-export function decodeSmall(bytes: Uint8Array, maxPixels: number): Result<{ image: PhotonImage; info: ImageInfo }> {
-  const checked = checkImage(bytes, { maxPixels, types: JPEG_ONLY });
+export function decodeSmall(
+  bytes: Uint8Array,
+  maxPixels: number,
+  walked?: ImageInfo,
+): Result<{ image: PhotonImage; info: ImageInfo }> {
+  const checked = checkOnce(bytes, { maxPixels, types: JPEG_ONLY }, walked);
   if (!checked.ok) return checked;
   const { info } = checked;
   const pixels = decodeIsolated(bytes);
@@ -44,14 +54,14 @@ export function decodeSmall(bytes: Uint8Array, maxPixels: number): Result<{ imag
   return { ok: true, image: new PhotonImage(pixels.rgba, pixels.width, pixels.height), info };
 }
 
-export type ThumbOptions = { maxSide?: number; quality?: number; maxPixels?: number };
+export type ThumbOptions = { maxSide?: number; quality?: number; maxPixels?: number; walked?: ImageInfo };
 
 /** A JPEG of the image scaled so its long side is at most `maxSide` (never scaled up). */
 export function makeThumb(
   bytes: Uint8Array,
-  { maxSide = 256, quality = 80, maxPixels = SERVER_THUMB_MAX_PIXELS }: ThumbOptions = {},
+  { maxSide = 256, quality = 80, maxPixels = SERVER_THUMB_MAX_PIXELS, walked }: ThumbOptions = {},
 ): Result<{ jpeg: Uint8Array; width: number; height: number }> {
-  const decoded = decodeSmall(bytes, maxPixels);
+  const decoded = decodeSmall(bytes, maxPixels, walked);
   if (!decoded.ok) return decoded;
   const { image } = decoded;
   let thumb = image;
@@ -69,13 +79,14 @@ export function makeThumb(
   }
 }
 
-/** Raw RGBA `size`×`size` pixels of the image: the centre square, scaled. */
+/** Raw RGBA `size`×`size` pixels of the image: the centre square, scaled (`walked`: see checkOnce). */
 export function makeTile(
   bytes: Uint8Array,
   size = TILE_SIZE,
   maxPixels = SERVER_THUMB_MAX_PIXELS,
+  walked?: ImageInfo,
 ): Result<{ rgba: Uint8Array }> {
-  const decoded = decodeSmall(bytes, maxPixels);
+  const decoded = decodeSmall(bytes, maxPixels, walked);
   if (!decoded.ok) return decoded;
   try {
     return { ok: true, rgba: squarePixels(decoded.image, size) };
@@ -84,11 +95,13 @@ export function makeTile(
   }
 }
 
+const TILE_RULES = { maxPixels: MAX_UPLOADED_TILE_SIDE * MAX_UPLOADED_TILE_SIDE, types: JPEG_ONLY };
+
 /** Whether `bytes` are a tile the server will take: a whole JPEG of at most MAX_UPLOADED_TILE_SIDE px a side.
  *  Never decodes (see checkThumb). */
-export function checkTile(bytes: Uint8Array): Result<{ info: ImageInfo }> {
+export function checkTile(bytes: Uint8Array, walked?: ImageInfo): Result<{ info: ImageInfo }> {
   const side = MAX_UPLOADED_TILE_SIDE;
-  const checked = checkImage(bytes, { maxPixels: side * side, types: JPEG_ONLY });
+  const checked = checkOnce(bytes, TILE_RULES, walked);
   if (checked.ok && (checked.info.width > side || checked.info.height > side)) {
     return fail(413, ErrorCode.ImageTooLarge, `a tile is at most ${side}x${side} px`);
   }
@@ -96,10 +109,11 @@ export function checkTile(bytes: Uint8Array): Result<{ info: ImageInfo }> {
 }
 
 /** Raw RGBA TILE_SIZE×TILE_SIZE pixels of an uploaded tile (the centre square, scaled), or null when it is
- *  not a tile (checkTile) or photon could not decode it. */
-export function decodeTile(bytes: Uint8Array): Uint8Array | null {
-  if (!checkTile(bytes).ok) return null;
-  const tile = makeTile(bytes, TILE_SIZE, MAX_UPLOADED_TILE_SIDE * MAX_UPLOADED_TILE_SIDE);
+ *  not a tile (checkTile) or photon could not decode it (`walked`: see checkOnce). */
+export function decodeTile(bytes: Uint8Array, walked?: ImageInfo): Uint8Array | null {
+  const checked = checkTile(bytes, walked);
+  if (!checked.ok) return null;
+  const tile = makeTile(bytes, TILE_SIZE, TILE_RULES.maxPixels, checked.info);
   return tile.ok ? tile.rgba : null;
 }
 

@@ -8,7 +8,7 @@ import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
-import { checkImage, extensionFor } from "./image-check.ts";
+import { type ImageInfo, checkImage, extensionFor } from "./image-check.ts";
 import { momentProblem, readMoment } from "./photo-moment.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
@@ -84,27 +84,35 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   if (!checked.ok) throw new HttpError(checked.status, checked.code, `photo: ${checked.message}`);
   const { info } = checked;
 
+  // Each file's structure is walked once; what the walk read (`walked`) goes with it to the decoder.
   let thumb = await fileField(form, "thumb", LIMITS.maxThumbBytes);
+  let thumbInfo: ImageInfo | undefined;
   if (thumb) {
     const t = checkThumb(thumb);
     if (!t.ok) throw new HttpError(400, ErrorCode.BadThumb, `thumb: ${t.message}`);
+    thumbInfo = t.info;
   }
   const tileUpload = await fileField(form, "tile", LIMITS.maxTileBytes);
+  let tileInfo: ImageInfo | undefined;
   if (tileUpload) {
     const t = checkTile(tileUpload);
     if (!t.ok) throw new HttpError(400, ErrorCode.BadTile, `tile must be a JPEG of at most 128×128 px: ${t.message}`);
+    tileInfo = t.info;
   }
   // Decoding starts here, and nothing after it refuses the upload: an image photon cannot decode only
   // leaves the photo without a server-made thumb or a mosaic cell.
   if (!thumb && info.width * info.height <= SERVER_THUMB_MAX_PIXELS) {
-    const t = makeThumb(photo, { maxSide: 256 });
-    thumb = t.ok ? t.jpeg : null;
+    const t = makeThumb(photo, { maxSide: 256, walked: info });
+    if (t.ok) {
+      thumb = t.jpeg;
+      thumbInfo = { type: "image/jpeg", width: t.width, height: t.height };
+    }
   }
   let tile: Uint8Array | null = null;
   if (tileUpload) {
-    tile = decodeTile(tileUpload);
+    tile = decodeTile(tileUpload, tileInfo);
   } else if (thumb) {
-    const t = makeTile(thumb, 64);
+    const t = makeTile(thumb, 64, SERVER_THUMB_MAX_PIXELS, thumbInfo);
     tile = t.ok ? t.rgba : null;
   }
 
