@@ -1,4 +1,4 @@
-// SHA-256 as lowercase hex: the content address of stored image bytes, and the Deno store's ETags.
+// SHA-256 as lowercase hex: the content address of stored image bytes.
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   // Deno's lib types refuse a possibly shared buffer; these bytes are always a fresh, unshared copy.
