@@ -124,6 +124,19 @@ describe("the shot ZIP", () => {
     expect((await call(`/api/rooms/${roomId}/photos.zip?token=nope`)).body).toMatchObject({
       error: { code: "bad_token" },
     });
+    // The login check of every owner route: a header that is no bearer token is refused as on /stats.
+    for (const path of ["photos.zip", "stats"]) {
+      expect(
+        await call(`/api/rooms/${roomId}/${path}`, { headers: { Authorization: "Basic b3duZXI=" } }),
+      ).toMatchObject({
+        status: 401,
+        body: { error: { code: "unauthorized" } },
+      });
+      expect(await call(`/api/rooms/${roomId}/${path}`, { headers: auth("nope") })).toMatchObject({
+        status: 401,
+        body: { error: { code: "bad_token" } },
+      });
+    }
     const other = await login("Mallory");
     expect(await call(`/api/rooms/${roomId}/photos.zip`, { headers: auth(other) })).toMatchObject({
       status: 403,

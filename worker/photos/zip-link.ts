@@ -30,12 +30,9 @@ export async function mintZipLink(c: AppContext): Promise<Response> {
 export async function zipRequester(c: AppContext, roomId: string): Promise<{ userId: string; shotId?: string }> {
   const secret = requireSecret(c.var.platform);
   const asked = c.req.query("shot") || undefined;
-  const header = c.req.header("Authorization");
-  if (header !== undefined) {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? "";
-    const login = await verifyToken(bearer, "login", secret);
-    if (!login) throw new HttpError(401, ErrorCode.BadToken, "login token is invalid or expired");
-    return { userId: login.sub, shotId: asked };
+  if (c.req.header("Authorization") !== undefined) {
+    const user = await requireUser(c);
+    return { userId: user.sub, shotId: asked };
   }
   if (c.req.query("access_token") !== undefined)
     throw new HttpError(
