@@ -39,7 +39,7 @@ export async function uploadRetry(
 }
 
 /** A multipart upload as raw bytes, so a test can send part of it. */
-export async function multipart(token: string, files: UploadFiles): Promise<{ head: string; body: Uint8Array }> {
+async function multipart(token: string, files: UploadFiles): Promise<{ head: string; body: Uint8Array }> {
   const form = new FormData();
   if (files.photo) form.set("photo", new Blob([files.photo], { type: "image/jpeg" }), "photo.jpg");
   if (files.shotId) form.set("shotId", files.shotId);
@@ -86,7 +86,8 @@ export async function cutUpload(
 /**
  * Sends an upload over a raw TCP socket, stops after `sendBytes` body bytes and keeps the connection open
  * (a phone on a slow link, mid-body). `ended` resolves with whatever the server sent once the connection
- * ends; `destroy` drops it from this side.
+ * ends; `finish` sends the rest of the body, `halfClose` ends this side without it (a link going
+ * half-closed), `destroy` drops the connection.
  */
 export async function hangingUpload(
   serverUrl: string,
@@ -94,7 +95,7 @@ export async function hangingUpload(
   token: string,
   files: UploadFiles,
   sendBytes: number,
-): Promise<{ ended: Promise<string>; destroy(): void }> {
+): Promise<{ ended: Promise<string>; finish(): void; halfClose(): void; destroy(): void }> {
   const { head, body } = await multipart(token, files);
   const u = new URL(serverUrl);
   const sock = connect(Number(u.port), u.hostname);
@@ -105,7 +106,12 @@ export async function hangingUpload(
   const ended = new Promise<string>((r) => sock.once("close", () => r(answer)));
   sock.write(`POST /api/rooms/${roomId}/photos HTTP/1.1\r\nHost: ${u.host}\r\n${head}\r\n\r\n`);
   await new Promise<void>((r) => sock.write(body.subarray(0, sendBytes), () => r()));
-  return { ended, destroy: () => sock.destroy() };
+  return {
+    ended,
+    finish: () => sock.write(body.subarray(sendBytes)),
+    halfClose: () => sock.end(),
+    destroy: () => sock.destroy(),
+  };
 }
 
 /** A request with its path sent verbatim (fetch would resolve `..` segments before sending). */
