@@ -77,6 +77,12 @@ for (const server of inject("servers")) {
         expect(await fourth.next((m) => m.type === "error")).toMatchObject({ code: "room_full" });
         expect((await fourth.closed).code).toBe(4003);
         members[0]!.ws.close();
+        await members[1]!.next((m) => m.type === "members" && m.count === 2);
+        // A member's closed socket frees no place: the cap counts members, not open sockets.
+        const fifth = openRaw(ownApi.wsUrl(roomId));
+        await fifth.opened;
+        fifth.send({ type: "join", v: 1, clientId: "cap-4", name: "later" });
+        expect(await fifth.next((m) => m.type === "error")).toMatchObject({ code: "room_full" });
         const again = await joinRaw(ownApi, roomId, "cap-0");
         expect(again.welcome.memberId).toBe(members[0]!.welcome.memberId);
         for (const m of [...members, again]) m.ws.close();
