@@ -62,6 +62,8 @@ describe.runIf(inject("servers").some((s) => s.kind === "deno"))("the Deno serve
     expect(real.status).toBe(302);
 
     const files = filesUnder(dataDir);
+    // Files are named by their room's and shot's ids (so a stray would show by its id below).
+    expect(files).toContain(join("rooms", `${roomId}.sqlite`));
     expect(files.some((f) => f.includes(shotId))).toBe(true);
     const strays = files.filter((f) => [...strangers, ...madeUpShots].some((id) => f.includes(id)));
     expect(strays).toEqual([]);
