@@ -105,17 +105,6 @@ export const solidJpeg = (rgb: [number, number, number], w = 64, h = 64) => {
   }
 };
 
-/** A JPEG's size and the RGB of one pixel. */
-export function decodeJpeg(bytes: Uint8Array) {
-  const img = PhotonImage.new_from_byteslice(bytes);
-  const width = img.get_width();
-  const height = img.get_height();
-  const rgba = img.get_raw_pixels();
-  img.free();
-  const rgb = (x: number, y: number) => [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 3)];
-  return { width, height, rgb };
-}
-
 /** Within JPEG's tolerance of the expected colour. */
 export const near = (actual: number[], expected: number[], tolerance = 16) =>
   actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);

@@ -3,19 +3,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { RoomApi } from "../../worker/platform.ts";
-import {
-  auth,
-  call,
-  createRoom,
-  decodeJpeg,
-  fetchRaw,
-  jpeg,
-  login,
-  near,
-  roomWithShot,
-  solidJpeg,
-  upload,
-} from "./helpers.ts";
+import { auth, call, createRoom, fetchRaw, jpeg, login, near, roomWithShot, solidJpeg, upload } from "./helpers.ts";
+import { decodeJpeg } from "../jpeg-pixels.ts";
 
 type Rgb = [number, number, number];
 const RED: Rgb = [220, 30, 30];

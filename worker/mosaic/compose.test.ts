@@ -1,7 +1,7 @@
 // Tests for the mosaic compositor: grid shape, row-by-row pasting, and the composed JPEG's pixels
 // (each tile's colour at its centre, background in empty slots), within JPEG's tolerance.
-import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
+import { decodeJpeg as decode } from "../../test/jpeg-pixels.ts";
 import { sniffImage } from "../photos/image-check.ts";
 import { MOSAIC_PAGE_TILES, composeMosaic, mosaicGrid, pasteTile } from "./compose.ts";
 
@@ -11,17 +11,6 @@ function solidJpeg(colour: Rgb, size = 64): Uint8Array {
   const tile = new Uint8Array(size * size * 4);
   for (let i = 0; i < size * size; i++) tile.set([...colour, 255], i * 4);
   return tile;
-}
-
-/** Decodes a JPEG to { width, height, rgb(x, y) }. */
-function decode(jpeg: Uint8Array) {
-  const image = PhotonImage.new_from_byteslice(jpeg);
-  const width = image.get_width();
-  const height = image.get_height();
-  const rgba = image.get_raw_pixels();
-  image.free();
-  const rgb = (x: number, y: number) => [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 3)];
-  return { width, height, rgb };
 }
 
 const expectClose = (actual: number[], expected: Rgb, tolerance = 12) =>
