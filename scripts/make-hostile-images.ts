@@ -79,73 +79,18 @@ const hugePng = (w: number, h: number) =>
 
 // ---- ZIP (stored, one file), for the polyglot ----
 function zipOf(name: string, content: Uint8Array): Uint8Array {
-  const crc = crc32(content);
   const n = ascii(name);
-  const local = [
-    ...le32(0x04034b50),
-    ...le16(10),
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ...le32(crc),
-    ...le32(content.length),
-    ...le32(content.length),
-    ...le16(n.length),
-    0,
-    0,
-    ...n,
-  ];
-  const central = [
-    ...le32(0x02014b50),
-    ...le16(10),
-    ...le16(10),
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ...le32(crc),
-    ...le32(content.length),
-    ...le32(content.length),
-    ...le16(n.length),
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ...le32(0),
-    ...n,
-  ];
-  const end = [
-    ...le32(0x06054b50),
-    0,
-    0,
-    0,
-    0,
-    ...le16(1),
-    ...le16(1),
-    ...le32(central.length),
-    ...le32(local.length + content.length),
-    0,
-    0,
-  ];
+  const size = le32(content.length);
+  // The fields the local header and the central directory entry share: flags, method (stored), time, date,
+  // CRC, compressed and plain size, name length, extra length.
+  const entry = [...le16(0), ...le16(0), ...le16(0), ...le16(0), ...le32(crc32(content)), ...size, ...size];
+  const names = [...le16(n.length), ...le16(0)];
+  const local = [...le32(0x04034b50), ...le16(10), ...entry, ...names, ...n];
+  // Then comment length, disk, internal and external attributes, and the local header's offset (0).
+  const central = [...le32(0x02014b50), ...le16(10), ...le16(10), ...entry, ...names];
+  central.push(...le16(0), ...le16(0), ...le16(0), ...le32(0), ...le32(0), ...n);
+  const end = [...le32(0x06054b50), ...le16(0), ...le16(0), ...le16(1), ...le16(1)];
+  end.push(...le32(central.length), ...le32(local.length + content.length), ...le16(0));
   return concat(local, content, central, end);
 }
 
