@@ -19,7 +19,8 @@ function load(url: string): Promise<HTMLImageElement> {
 
 export class SweepFrames {
   frames: SweepFrame[] = [];
-  private generation = 0;
+  /** One loading pass at a time: a new order waits for the current pass, then loads what is still missing. */
+  private loaded: Promise<void> = Promise.resolve();
 
   constructor(private readonly onChange: () => void) {}
 
@@ -27,41 +28,32 @@ export class SweepFrames {
   set(photos: readonly PhotoView[]): void {
     const old = new Map(this.frames.map((f) => [f.photo.photoId, f]));
     this.frames = photos.map((p) => old.get(p.photoId) ?? { photo: p, image: null, sharp: false });
-    const gen = ++this.generation;
-    void this.loadAll(gen);
+    this.loaded = this.loaded.then(() => this.loadMissing());
   }
 
   /** Resolves once every frame shows its full photo (or failed to load it). */
-  async sharp(): Promise<void> {
-    await this.loadAll(this.generation);
+  sharp(): Promise<void> {
+    return this.loaded;
   }
 
-  private loading: Promise<void> | null = null;
-
-  private loadAll(gen: number): Promise<void> {
-    const run = async () => {
-      await Promise.all(
-        this.frames.map(async (f) => {
-          if (f.image || !f.photo.thumbUrl) return;
-          f.image = await load(f.photo.thumbUrl).catch(() => null);
-          if (gen === this.generation) this.onChange();
-        }),
-      );
-      const queue = this.frames.filter((f) => !f.sharp);
-      const worker = async () => {
-        for (let f = queue.shift(); f; f = queue.shift()) {
-          const full = await load(f.photo.url).catch(() => null);
-          f.sharp = true;
-          if (full) f.image = full;
-          if (gen === this.generation) this.onChange();
-        }
-      };
-      await Promise.all(Array.from({ length: FULL_AT_ONCE }, worker));
+  private async loadMissing(): Promise<void> {
+    await Promise.all(this.frames.map((f) => this.loadThumb(f)));
+    const queue = this.frames.filter((f) => !f.sharp);
+    const worker = async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const full = await load(f.photo.url).catch(() => null);
+        f.sharp = true;
+        if (full) f.image = full;
+        this.onChange();
+      }
     };
-    // One load at a time: a new order waits for the current pass, then loads what is still missing.
-    const next = (this.loading ?? Promise.resolve()).then(run);
-    this.loading = next;
-    return next;
+    await Promise.all(Array.from({ length: FULL_AT_ONCE }, worker));
+  }
+
+  private async loadThumb(f: SweepFrame): Promise<void> {
+    if (f.image || !f.photo.thumbUrl) return;
+    f.image = await load(f.photo.thumbUrl).catch(() => null);
+    this.onChange();
   }
 }
 
