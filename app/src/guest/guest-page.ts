@@ -13,7 +13,7 @@ import { connectRoom, describeStatus } from "../room-connection.ts";
 import { CameraError, openCamera, stopCamera, type Facing } from "./camera.ts";
 import { captureAt, type Capture } from "./capture.ts";
 import { FrameRing } from "./frame-ring.ts";
-import { placeDial } from "./place-dial.ts";
+import { placeDial, savedPlace } from "./place-dial.ts";
 import { stampMoment } from "./stamp-moment.ts";
 import { UploadError, uploadCapture } from "./upload.ts";
 
@@ -132,8 +132,8 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     memberName = who;
     const c = connectRoom(roomId, who, "guest");
     client = c;
-    const saved = localStorage.getItem(`simulshot.place.${roomId}`);
-    if (saved !== null) c.setPlace(Number(saved));
+    const saved = savedPlace(roomId);
+    if (saved !== null) c.setPlace(saved);
     c.on("status", (s) => setText(status, describeStatus(s)));
     c.on("members", (m) => setText(members, ` · ${m.count} here`));
     c.on("sync", (e) => setText(clock, ` · ${describeBound(e.error)}`));

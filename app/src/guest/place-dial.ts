@@ -4,8 +4,14 @@ import { h, setText } from "../dom.ts";
 
 const key = (roomId: string) => `simulshot.place.${roomId}`;
 
-export function placeDial(roomId: string, onPlace: (place: number) => void): HTMLElement {
+/** The place this phone last set in this room, degrees, or null if it never set one. */
+export function savedPlace(roomId: string): number | null {
   const saved = localStorage.getItem(key(roomId));
+  return saved === null ? null : Number(saved);
+}
+
+export function placeDial(roomId: string, onPlace: (place: number) => void): HTMLElement {
+  const saved = savedPlace(roomId);
   const dial = h("input", { type: "range", min: 0, max: 359, step: 1, value: saved ?? 0, "aria-label": "Place" });
   const shown = h("output", { "data-testid": "place" }, saved === null ? "not set" : `${saved}°`);
   dial.addEventListener("change", () => {
