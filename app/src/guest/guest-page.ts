@@ -9,12 +9,13 @@ import { showCountdown } from "../countdown.ts";
 import { h, mount, setText } from "../dom.ts";
 import { Gallery } from "../gallery.ts";
 import { MosaicView } from "../mosaic-view.ts";
+import { momentText } from "../moment-text.ts";
 import { connectRoom, describeStatus } from "../room-connection.ts";
 import { CameraError, openCamera, stopCamera, type Facing } from "./camera.ts";
 import { captureAt, type Capture } from "./capture.ts";
 import { FrameRing } from "./frame-ring.ts";
 import { placeDial, savedPlace } from "./place-dial.ts";
-import { stampMoment } from "./stamp-moment.ts";
+import { stampMoment, type Moment } from "./stamp-moment.ts";
 import { UploadError, uploadCapture } from "./upload.ts";
 
 const NAME_KEY = "simulshot.name";
@@ -169,7 +170,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     handled.add(f.shotId);
     setState("capturing", "Got it! Saving…");
     setTimeout(() => stopCountdown(), 800);
-    let shot: Capture | null;
+    let shot: (Capture & Moment) | null;
     try {
       const taken = await captureAt(ring, f.at - f.estimate.offset);
       const moment = { at: f.at, bound: f.estimate.error, title: roomTitle, name: memberName };
@@ -184,15 +185,18 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     await upload(c, f.shotId, shot);
   }
 
-  function showMine(shot: Capture, shotId: string): void {
+  function showMine(shot: Capture & Moment, shotId: string): void {
     const url = URL.createObjectURL(shot.photo);
     const old = mine.querySelector("a")?.href;
     if (old) URL.revokeObjectURL(old);
-    const delta = `${shot.frameOffset >= 0 ? "+" : ""}${shot.frameOffset.toFixed(1)} ms`;
     mount(
       mine,
       h("img", { src: url, alt: "Your photo" }),
-      h("p", { class: "muted" }, `${shot.width}×${shot.height}, frame ${delta} from the instant (${shot.source})`),
+      h(
+        "p",
+        { class: "muted" },
+        `${shot.width}×${shot.height}, ${momentText(shot.frameOffset, shot.bound)} (${shot.source})`,
+      ),
       h(
         "a",
         { class: "button secondary", href: url, download: `simulshot-${shotId}.jpg`, "data-testid": "save" },
@@ -202,7 +206,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     mine.hidden = false;
   }
 
-  async function upload(c: RoomClient, shotId: string, shot: Capture): Promise<void> {
+  async function upload(c: RoomClient, shotId: string, shot: Capture & Moment): Promise<void> {
     setState("uploading", "Uploading…");
     progress.hidden = false;
     progress.value = 0;

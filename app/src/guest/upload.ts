@@ -47,7 +47,7 @@ export async function uploadCapture(o: {
   shotId: string;
   /** Read on each attempt: a reconnect may bring a new upload token. */
   token: () => string | null;
-  capture: Capture & Partial<Moment>;
+  capture: Capture & Moment;
   onProgress: (fraction: number, attempt: number) => void;
   random?: () => number;
 }): Promise<Uploaded> {
@@ -56,8 +56,8 @@ export async function uploadCapture(o: {
   form.set("photo", o.capture.photo, "photo.jpg");
   form.set("thumb", o.capture.thumb, "thumb.jpg");
   form.set("tile", o.capture.tile, "tile.jpg");
-  if (o.capture.frameAt !== undefined) form.set("frameAt", String(o.capture.frameAt));
-  if (o.capture.bound !== undefined) form.set("bound", String(o.capture.bound));
+  form.set("frameAt", String(o.capture.frameAt));
+  form.set("bound", String(o.capture.bound));
   let last: Answer = { status: 0, body: null, retryAfter: null };
   for (let attempt = 1; attempt <= UPLOAD_RETRY.attempts; attempt++) {
     const token = o.token();
