@@ -88,17 +88,24 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
   let pending = false;
   let members = 0;
   let stopCountdown = () => {};
+  let countdownEnd: ReturnType<typeof setTimeout> | undefined;
   let done: { missing: number } | null = null;
 
-  const leave = () => {
+  /** Leaving the room: nothing of it keeps running (the socket, the countdown, a playing sweep). */
+  const close = () => {
     client.close();
+    clearTimeout(countdownEnd);
     stopCountdown();
+    sweep.stop();
+  };
+  const leave = () => {
+    close();
     back();
   };
   const fail = (e: unknown) => {
     if (e instanceof ApiFailure && e.status === 401) {
       session.clear();
-      client.close();
+      close();
       return back();
     }
     error.textContent = e instanceof ApiFailure ? e.message : String(e);
@@ -134,11 +141,14 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
     sweep.show(id);
   };
 
+  // Called twice a shot when the organiser shoots (the answer to its request, then the room's `shoot`): the
+  // first countdown's end timer must not stop the second.
   const countdownTo = (at: number) => {
     stopCountdown();
+    clearTimeout(countdownEnd);
     const target = at - (client.estimate?.offset ?? 0);
     stopCountdown = showCountdown(count, target, client.now);
-    setTimeout(() => stopCountdown(), Math.max(0, target - client.now()) + 1500);
+    countdownEnd = setTimeout(() => stopCountdown(), Math.max(0, target - client.now()) + 1500);
   };
 
   /** The login token never goes into a URL: the server mints a link valid for this shot for a few minutes. */
@@ -241,5 +251,5 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
     void loadReport();
   });
   client.on("error", (e) => console.warn("[room]", e.code, e.message));
-  window.addEventListener("popstate", () => client.close(), { once: true });
+  window.addEventListener("popstate", close, { once: true });
 }

@@ -152,7 +152,7 @@ export class SweepView {
     this.timer = setInterval(() => this.seek((this.index + 1) % this.order.length), 1000 / FPS);
   }
 
-  private stop(): void {
+  stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
     setText(this.play, "Play");
