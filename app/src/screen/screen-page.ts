@@ -45,6 +45,7 @@ export function screenPage(root: HTMLElement, roomId: string): void {
 
   const client = connectRoom(roomId, "Event screen", "viewer");
   let stopCountdown = () => {};
+  let toMosaic: ReturnType<typeof setTimeout> | undefined;
   const setState = (s: ScreenState) => {
     screen.dataset.state = s;
   };
@@ -78,9 +79,11 @@ export function screenPage(root: HTMLElement, roomId: string): void {
     setState("countdown");
     showShot(s.shotId, 0);
     stopCountdown();
+    clearTimeout(toMosaic);
     const target = s.at - (client.estimate?.offset ?? 0);
     stopCountdown = showCountdown(count, target, client.now);
-    setTimeout(
+    // A retake before this one's end: only the newest shot's countdown hands over to the mosaic.
+    toMosaic = setTimeout(
       () => {
         stopCountdown();
         setState("mosaic");
