@@ -39,8 +39,8 @@ const QUIET_MS = num("QUIET_MS", 3_000);
 const SETTLE_MS = num("SETTLE_MS", 5_000);
 /** A client not finished this long after it started gives up (counted in `errors`), ms. */
 const GUARD_MS = num("GUARD_MS", 180_000);
-/** Re-sync the clock this often while waiting (8 probes, ms; 0 = never): probes sent in the join storm
- *  see long round trips, later quiet ones tighten the estimate. */
+/** Re-sync the clock this often while waiting (a small probe round, ms; 0 = never): probes sent in the join
+ *  storm see long round trips, later quiet ones tighten the estimate. */
 const RESYNC_MS = num("RESYNC_MS", 0);
 /** Probes of each client's first round (the RoomClient's default when unset). */
 const SYNC_PROBES = __ENV.SYNC_PROBES ? Number(__ENV.SYNC_PROBES) : undefined;
@@ -57,6 +57,8 @@ const PHOTO = new Uint8Array(open("../test/fixtures/photo.jpg", "b"));
 const THUMB = new Uint8Array(open("../test/fixtures/thumb.jpg", "b"));
 const TILE = open("../test/fixtures/tile.jpg", "b");
 
+/** Frames each client sends the room, by type (`other`: anything else), counted on the wire. */
+const FRAME_TYPES = ["join", "ping", "ready", "fired", "other"] as const;
 /** connect: new socket → open; join: open → first clock estimate; ready: open → `ready` sent (the estimate
  *  its first round proves, and the welcome), ready_bound its bound; bound_margin: stated bound − true error
  *  (SKEW=1; below 0 is a bound violation); shoot_delivery: when each client
@@ -65,8 +67,6 @@ const TILE = open("../test/fixtures/tile.jpg", "b");
  *  stated error of the estimate the client fired with (its join-time round, tightened by the check it makes
  *  on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload,
  *  download: per client. */
-/** Frames each client sends the room, by type (`other`: anything else), counted on the wire. */
-const FRAME_TYPES = ["join", "ping", "ready", "fired", "other"] as const;
 const TRENDS = [
   "connect",
   "join",
