@@ -6,7 +6,7 @@ import { h, setText } from "../dom.ts";
 import { throttle } from "../throttle.ts";
 
 /** Pages shown at once: a 6 × 6 wall is as much as a hall reads from the back. */
-export const MAX_PAGES = 36;
+const MAX_PAGES = 36;
 
 const describe = (roomId: string, shotId: string, page: number) =>
   api<MosaicPageView>(`/api/rooms/${roomId}/mosaic?shot=${encodeURIComponent(shotId)}&page=${page}`);

@@ -10,7 +10,7 @@ const MAX_SIDE = 1280;
 const GIF_MAX_SIDE = 480;
 
 /** Even dimensions (video encoders need them) that fit the largest frame into `max` × `max`. */
-export function exportSize(images: readonly HTMLImageElement[], max: number): { width: number; height: number } {
+function exportSize(images: readonly HTMLImageElement[], max: number): { width: number; height: number } {
   const w = Math.max(2, ...images.map((i) => i.naturalWidth));
   const h = Math.max(2, ...images.map((i) => i.naturalHeight));
   const scale = Math.min(1, max / Math.max(w, h));

@@ -10,7 +10,7 @@ import { SweepFrames, drawContained } from "./sweep-frames.ts";
 import { moveTo, sweepOrder } from "./sweep-order.ts";
 
 /** A sweep is a ring of phones around one subject: a few hundred at most. */
-export const MAX_SWEEP_PHOTOS = 300;
+const MAX_SWEEP_PHOTOS = 300;
 const FPS = 12;
 const ORDER_KEY = (shotId: string) => `simulshot.sweep.${shotId}`;
 
