@@ -147,7 +147,10 @@ export function guestPage(root: HTMLElement, roomId: string): void {
       const target = s.at - (c.estimate?.offset ?? 0);
       // Frames are kept only just before the instant: copying every frame all through the countdown
       // would cost the phone CPU and battery for nothing.
-      setTimeout(() => handled.has(s.shotId) || ring.start(), Math.max(0, target - c.now() - RING_LEAD_MS));
+      const startRing = () => {
+        if (!handled.has(s.shotId)) ring.start();
+      };
+      setTimeout(startRing, Math.max(0, target - c.now() - RING_LEAD_MS));
       stopCountdown();
       stopCountdown = showCountdown(count, target, c.now);
       setState("countdown", "Get ready…");
@@ -232,11 +235,11 @@ export function guestPage(root: HTMLElement, roomId: string): void {
       progress.hidden = true;
       const why = e instanceof UploadError ? e.message : String(e);
       setState("failed", `Upload failed: ${why}`);
-      const retry = h(
-        "button",
-        { class: "secondary", onclick: () => (retry.remove(), void upload(c, shotId, shot)) },
-        "Try again",
-      );
+      const retry = h("button", { class: "secondary" }, "Try again");
+      retry.addEventListener("click", () => {
+        retry.remove();
+        void upload(c, shotId, shot);
+      });
       message.after(retry);
     }
   }
