@@ -8,14 +8,14 @@ const root = document.getElementById("app")!;
 
 async function route(): Promise<void> {
   const [, roomId, screen] = /^\/r\/([^/]+)(\/screen)?\/?$/.exec(location.pathname) ?? [];
-  if (roomId !== undefined && ROOM_ID.test(roomId) && screen === undefined) {
-    guestPage(root, roomId);
-  } else if (roomId !== undefined && ROOM_ID.test(roomId)) {
-    const { screenPage } = await import("./screen/screen-page.ts");
-    screenPage(root, roomId);
-  } else {
+  if (roomId === undefined || !ROOM_ID.test(roomId)) {
     const { organiserPage } = await import("./organiser/organiser-page.ts");
     organiserPage(root);
+  } else if (screen === undefined) {
+    guestPage(root, roomId);
+  } else {
+    const { screenPage } = await import("./screen/screen-page.ts");
+    screenPage(root, roomId);
   }
   // The moment the page's first controls are on screen, for bench/app-load-bench.ts.
   if (!performance.getEntriesByName("simulshot:ready").length) performance.mark("simulshot:ready");
