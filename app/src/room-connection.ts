@@ -2,6 +2,7 @@
 // (a reload resumes the same membership; two tabs are two members).
 import { CloseCode } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/protocol.ts";
+import { localInstant } from "../../shared/clock-sync.ts";
 import { RoomClient } from "../../shared/room-client.ts";
 
 const CLIENT_ID_KEY = "simulshot.clientId";
@@ -35,6 +36,11 @@ export function connectRoom(roomId: string, name: string, role: Role): RoomClien
     // Phone clocks drift by tens of ppm: a small re-sync round every 30 s keeps the bound honest.
     resyncMs: 30_000,
   });
+}
+
+/** The server instant `at` on this client's clock, by its current estimate (as is, before it has one). */
+export function localTime(client: RoomClient, at: number): number {
+  return client.estimate ? localInstant(at, client.estimate) : at;
 }
 
 /** "connected", or why not and what happens next, for the status line. */

@@ -1,6 +1,7 @@
 // A guest's page (`/r/<roomId>`): allow the camera, watch the preview, the member count and the clock
 // bound; on shoot, count down, take the frame nearest the instant, upload it with progress, save it,
 // and see everyone's photos and the mosaic fill in.
+import { localInstant } from "../../../shared/clock-sync.ts";
 import type { RoomView } from "../../../shared/protocol.ts";
 import type { FireEvent, RoomClient } from "../../../shared/room-client.ts";
 import { ApiFailure, api } from "../api.ts";
@@ -10,7 +11,7 @@ import { h, mount, setText } from "../dom.ts";
 import { Gallery } from "../gallery.ts";
 import { MosaicView } from "../mosaic-view.ts";
 import { momentText } from "../moment-text.ts";
-import { connectRoom, describeStatus } from "../room-connection.ts";
+import { connectRoom, describeStatus, localTime } from "../room-connection.ts";
 import { CameraError, openCamera, stopCamera, type Facing } from "./camera.ts";
 import { captureAt, type Capture } from "./capture.ts";
 import { FrameRing } from "./frame-ring.ts";
@@ -144,7 +145,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     });
     c.on("shoot", (s) => {
       if (handled.has(s.shotId)) return;
-      const target = s.at - (c.estimate?.offset ?? 0);
+      const target = localTime(c, s.at);
       // Frames are kept only just before the instant: copying every frame all through the countdown
       // would cost the phone CPU and battery for nothing.
       const startRing = () => {
@@ -175,7 +176,7 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     setTimeout(() => stopCountdown(), 800);
     let shot: (Capture & Moment) | null;
     try {
-      const taken = await captureAt(ring, f.at - f.estimate.offset);
+      const taken = await captureAt(ring, localInstant(f.at, f.estimate));
       const moment = { at: f.at, bound: f.estimate.error, title: roomTitle, name: memberName };
       shot = taken && (await stampMoment(taken, moment));
     } catch (e) {

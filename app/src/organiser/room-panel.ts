@@ -8,7 +8,7 @@ import { showCountdown } from "../countdown.ts";
 import { h, mount, setText } from "../dom.ts";
 import { Gallery } from "../gallery.ts";
 import { MosaicView } from "../mosaic-view.ts";
-import { connectRoom, describeStatus } from "../room-connection.ts";
+import { connectRoom, describeStatus, localTime } from "../room-connection.ts";
 import { throttle } from "../throttle.ts";
 import { qrSvg } from "./qr-code.ts";
 import { renderShotReport } from "./shot-report-view.ts";
@@ -146,7 +146,7 @@ export function roomPanel(root: HTMLElement, roomId: string, login: Login, back:
   const countdownTo = (at: number) => {
     stopCountdown();
     clearTimeout(countdownEnd);
-    const target = at - (client.estimate?.offset ?? 0);
+    const target = localTime(client, at);
     stopCountdown = showCountdown(count, target, client.now);
     countdownEnd = setTimeout(() => stopCountdown(), Math.max(0, target - client.now()) + 1500);
   };

@@ -6,7 +6,7 @@ import { api } from "../api.ts";
 import { showCountdown } from "../countdown.ts";
 import { h, mount, setText } from "../dom.ts";
 import { qrSvg } from "../organiser/qr-code.ts";
-import { connectRoom, describeStatus } from "../room-connection.ts";
+import { connectRoom, describeStatus, localTime } from "../room-connection.ts";
 import { MosaicWall } from "./mosaic-wall.ts";
 
 type ScreenState = "waiting" | "countdown" | "mosaic";
@@ -80,7 +80,7 @@ export function screenPage(root: HTMLElement, roomId: string): void {
     showShot(s.shotId, 0);
     stopCountdown();
     clearTimeout(toMosaic);
-    const target = s.at - (client.estimate?.offset ?? 0);
+    const target = localTime(client, s.at);
     stopCountdown = showCountdown(count, target, client.now);
     // A retake before this one's end: only the newest shot's countdown hands over to the mosaic.
     toMosaic = setTimeout(
