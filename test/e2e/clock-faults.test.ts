@@ -31,7 +31,11 @@ for (const server of inject("servers")) {
         await Promise.all(clients.map((c) => c.once("sync")));
         jumps.forEach((j, i) => (skews[i] = j));
         const fires = clients.map(
-          (c, i) => new Promise<[number, FireEvent]>((r) => c.on("fire", (f) => r([c.now() - skews[i]!, f]))),
+          (c, i) =>
+            new Promise<[number, FireEvent]>((r) =>
+              // The fire's own clock reading (firedAt − offset), on the real timeline: see full-flow.test.ts.
+              c.on("fire", (f) => r([f.firedAt - f.estimate.offset - skews[i]!, f])),
+            ),
         );
         const { at } = (await api.shoot(roomId, token)).body;
         for (const [i, [real, f]] of (await Promise.all(fires)).entries()) {
