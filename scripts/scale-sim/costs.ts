@@ -22,27 +22,27 @@ export type Costs = {
   firedCpuMs: number;
 };
 
-/** Measured 2026-12-02 16:33–16:37 UTC, `npx tsx bench/scale-costs-bench.ts`, 600 sockets, two runs,
- *  load average 4.8–7.3 on 2 shared cores. CPU is workerd's (every thread, /proc schedstat), so socket
- *  I/O and Miniflare's own plumbing are in it; the Node client ran on the other core. */
+/** Measured 2026-12-02 16:33–16:50 UTC, `npx tsx bench/scale-costs-bench.ts`, 600 sockets, three runs, load
+ *  average 3.3–7.3 on 2 shared cores; the upper end of the runs is taken. CPU is workerd's (every thread,
+ *  /proc schedstat), so socket I/O and Miniflare's own plumbing are in it; the Node client ran beside it. */
 export const LOCAL_COSTS: Costs = {
-  // The hop: 1.1 and 2.1 ms of wall in the two runs (median request with one RPC minus one without),
-  // 460–467 µs of workerd CPU, split evenly between the two ends.
+  // The hop (median request with one RPC minus one without): 1.1, 2.1 and 0.07 ms of wall; 460, 467 and
+  // 223 µs of workerd CPU, split evenly between the two ends.
   rpcRttMs: 1.5,
   rpcCallerCpuMs: 0.23,
   rpcCalleeCpuMs: 0.23,
-  // Shoot at 600 and 300 sockets, twice each: 35.0/40.2 and 18.3/24.0 ms of CPU → 55 µs a member, ~4.7 ms fixed.
-  shootFixedCpuMs: 4.7,
+  // Shoot at 600 and 300 sockets, twice each per run: 55, 55 and 39 µs a member; 4.7–7 ms fixed.
+  shootFixedCpuMs: 7,
   shootRowCpuMs: 0.005,
-  // A `members` broadcast at 600 and 300 sockets: 33.9/24.7 and 13.2/13.4 ms → ~53 µs a send.
+  // A `members` broadcast at 600 and 300 sockets, twice each per run: 53 and 40 µs a send.
   sendCpuMs: 0.05,
-  // 600 joins at once: 839 and 1017 µs each (an HMAC upload token, SQLite rows, the welcome).
+  // 600 joins at once: 839, 1017 and 452 µs each (an HMAC upload token, SQLite rows, the welcome).
   joinCpuMs: 0.9,
-  // 6 rounds of 18,000 pings: 92–114 µs each.
+  // 9 rounds of 18,000 pings: 69–114 µs each.
   pingCpuMs: 0.1,
-  // 600 `ready`: 106–108 µs each, half of it their share of one `members` broadcast to 600.
+  // 600 `ready`: 106–118 µs each, half of it their share of one `members` broadcast to 600.
   readyCpuMs: 0.06,
-  // `fired` + one ping each, 4 rounds: 76–149 µs a frame.
+  // `fired` + one ping each, 8 rounds: 76–149 µs a frame.
   firedCpuMs: 0.1,
 };
 
