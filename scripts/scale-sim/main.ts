@@ -30,7 +30,7 @@ const MAX_IN_FLIGHT = 6;
 /** Members per shard tried, and the fan-outs and round trips tried at the chosen one. */
 const MEAN_MEMBERS = [1000, 2000, 3000, 4000, 6000, 8000, 16000];
 /** The cap on a shard's members (SHARD_MEMBERS), and the shards a room of MEMBERS gets: 10 % headroom,
- *  because a hash fills shards unevenly (the fullest of 272 is ~3.3 standard deviations over the mean). */
+ *  because a hash fills shards unevenly (the fullest of 272 is some 3 standard deviations over the mean). */
 const SHARD_MEMBERS = 4096;
 const CHOSEN_SHARDS = Number(flags.shards ?? Math.ceil(MEMBERS / (0.9 * SHARD_MEMBERS)));
 const FANOUT = 6;
