@@ -1,9 +1,13 @@
-// The room's coalesced broadcast: member and photo counts go out at most once per COALESCE_MS, each frame
-// serialised once for every socket, never one frame per event.
+// The room's coalesced broadcast: member and photo counts go out at most once per COALESCE_MS, and a big
+// room's less often, each frame serialised once for every socket, never one frame per event.
 import type { ServerMessage } from "../../shared/protocol.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 
 const COALESCE_MS = 100;
+/** Count frames a second the room spends at most: at ~50 µs a send (docs/scale.md), a fifth of the object.
+ *  A flush goes to every socket, so the pause after one grows with what it sent: 100 ms up to 400
+ *  sockets, 2.5 s at 10,000, and the work stays flat however big the room. */
+export const COUNT_SENDS_PER_S = 4000;
 
 /** What a flush reads when it sends the counts. */
 type Counts = { members(): { count: number; ready: number; wide: number }; photos(shotId: string): number };
@@ -15,6 +19,8 @@ export class Broadcast {
   private lastMembers = -1;
   private lastReady = -1;
   private lastWide = -1;
+  /** No flush before this (host clock): the pause that pays for the last one. */
+  private quietUntil = 0;
 
   constructor(
     private readonly host: RoomHost,
@@ -58,11 +64,12 @@ export class Broadcast {
   private scheduleFlush(): void {
     if (this.flushPending) return;
     this.flushPending = true;
-    this.host.defer(() => this.flush(), COALESCE_MS);
+    this.host.defer(() => this.flush(), Math.max(COALESCE_MS, this.quietUntil - this.host.now()));
   }
 
   private flush(): void {
     this.flushPending = false;
+    let sent = 0;
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
       const { count, ready, wide } = this.counts.members();
@@ -70,13 +77,14 @@ export class Broadcast {
         this.lastMembers = count;
         this.lastReady = ready;
         this.lastWide = wide;
-        this.broadcast({ type: "members", count, ready, wide });
+        sent += this.broadcast({ type: "members", count, ready, wide });
       }
     }
     if (this.dirtyPhotos !== null) {
       const shotId = this.dirtyPhotos;
       this.dirtyPhotos = null;
-      this.broadcast({ type: "photos", count: this.counts.photos(shotId), shotId });
+      sent += this.broadcast({ type: "photos", count: this.counts.photos(shotId), shotId });
     }
+    this.quietUntil = this.host.now() + (sent / COUNT_SENDS_PER_S) * 1000;
   }
 }

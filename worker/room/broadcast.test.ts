@@ -1,0 +1,75 @@
+// The coalesced counts, on a fake host with a fake clock: a small room hears within 100 ms, and a join storm
+// of thousands costs the room the same count frames a second as one of hundreds.
+import { describe, expect, it } from "vitest";
+import { Broadcast, COUNT_SENDS_PER_S } from "./broadcast.ts";
+import type { Attachment, Conn, RoomHost } from "./room-host.ts";
+
+function room() {
+  let now = 0;
+  const timers: Array<{ at: number; fn: () => void }> = [];
+  const conns: Conn[] = [];
+  let sent = 0;
+  const attachment: Attachment = { memberId: "m", role: "guest", name: "g" };
+  const host: RoomHost = {
+    sql: null as never,
+    connections: () => conns,
+    setAlarm: () => {},
+    now: () => now,
+    defer: (fn, ms) => void timers.push({ at: now + ms, fn }),
+  };
+  const members = { count: 0, ready: 0, wide: 0 };
+  const b = new Broadcast(host, { members: () => ({ ...members }), photos: () => 0 });
+  const join = () => {
+    conns.push({ send: () => void sent++, close: () => {}, attachment: () => attachment, attach: () => {} });
+    members.count++;
+    b.membersChanged();
+  };
+  /** Runs the clock to `t`, firing due timers in order. */
+  const advance = (t: number) => {
+    for (;;) {
+      timers.sort((x, y) => x.at - y.at);
+      if (!timers.length || timers[0]!.at > t) break;
+      const next = timers.shift()!;
+      now = next.at;
+      next.fn();
+    }
+    now = t;
+  };
+  return { join, advance, sent: () => sent, now: () => now };
+}
+
+/** Count frames a second while `n` guests join evenly over `seconds` and the counts settle. */
+function storm(n: number, seconds: number): number {
+  const r = room();
+  for (let i = 0; i < n; i++) {
+    r.advance((i * seconds * 1000) / n);
+    r.join();
+  }
+  // The last flush, to all n, is paid for by the pause after it: count that pause in the time.
+  const end = seconds * 1000 + (n / COUNT_SENDS_PER_S) * 1000 + 1;
+  r.advance(end);
+  return r.sent() / (end / 1000);
+}
+
+describe("the room's coalesced counts", () => {
+  it("reach a small room's guests within 100 ms of a change, one frame each", () => {
+    const r = room();
+    for (let i = 0; i < 10; i++) r.join();
+    r.advance(99);
+    expect(r.sent()).toBe(0);
+    r.advance(100);
+    expect(r.sent()).toBe(10);
+    // The next change waits only the usual 100 ms.
+    r.join();
+    r.advance(200);
+    expect(r.sent()).toBe(21);
+  });
+
+  it("cost a join storm of 10,000 no more count frames a second than one of 1,000", () => {
+    const small = storm(1_000, 5);
+    const big = storm(10_000, 5);
+    // Flushing every 100 ms whatever the size, the big storm would send ~100× the small one's frames.
+    expect(big).toBeLessThanOrEqual(COUNT_SENDS_PER_S * 1.1);
+    expect(big / small).toBeLessThan(1.5);
+  });
+});
