@@ -28,8 +28,13 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              // A short upload window so deadline tests run fast.
-              bindings: { SHOT_WINDOW_MS: "2000", AUTH_SECRET: "workers-test-secret-of-at-least-32-bytes" },
+              // A short upload window so deadline tests run fast; an upload spread from 11 guests up, so a
+              // room of a test's usual few guests has none and test/workers/upload-spread.test.ts can grow one.
+              bindings: {
+                SHOT_WINDOW_MS: "2000",
+                UPLOAD_SPREAD_RATE: "10",
+                AUTH_SECRET: "workers-test-secret-of-at-least-32-bytes",
+              },
               // Every request of this suite comes from no address at all, so all share one key: the per-IP
               // limits are lifted here and proven end to end against both servers (test/e2e/rate-limits.test.ts).
               ratelimits: Object.fromEntries(

@@ -44,6 +44,9 @@ const GUARD_MS = num("GUARD_MS", 180_000);
 const RESYNC_MS = num("RESYNC_MS", 0);
 /** Probes of each client's first round (the RoomClient's default when unset). */
 const SYNC_PROBES = __ENV.SYNC_PROBES ? Number(__ENV.SYNC_PROBES) : undefined;
+/** SPREAD=0: every client uploads right after its fire, ignoring the shoot's upload spread (to measure
+ *  what the spread buys); by default each waits for its random moment in the spread, as the app does. */
+const SPREAD = __ENV.SPREAD !== "0";
 /** Set by the runner's CLI when every connection goes through its latency proxy (recorded, not used here). */
 const LATENCY = __ENV.LATENCY || "";
 // ---- End of knobs.
@@ -65,7 +68,8 @@ const FRAME_TYPES = ["join", "ping", "ready", "fired", "other"] as const;
  *  got `shoot`, ms after setup (k6 has no channel between VUs, so the summary subtracts the owner's request,
  *  t_shoot_start); fire_error: the fired instant by the client's own clock estimate − `at`; sync_bound: the
  *  stated error of the estimate the client fired with (its join-time round, tightened by the check it makes
- *  on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload,
+ *  on `shoot`); true_*: against the machine's real clock (SKEW=1, one machine); upload_spread:
+ *  the shoot's upload spread, upload_wait: how long each client waited for its moment in it; upload,
  *  download: per client. */
 const TRENDS = [
   "connect",
@@ -79,6 +83,8 @@ const TRENDS = [
   "true_sync_error",
   "true_latest_error",
   "true_fire_error",
+  "upload_spread",
+  "upload_wait",
   "upload",
   "download",
 ] as const;
@@ -380,7 +386,13 @@ function afterFire(vu: Vu): void {
   checkBound(vu, e.estimate);
   if (e.late) count.late.add(1);
   if (SKEW) trend.true_fire_error.add(Math.abs(at - e.at));
-  if (!stage(vu, "fire")) upload(vu, e.shotId);
+  if (stage(vu, "fire")) return;
+  // Its random moment in the shot's upload spread, as the app waits for it (SPREAD=0: at once).
+  const wait = SPREAD ? vu.client.uploadDelay(e) : 0;
+  trend.upload_spread.add(e.spreadMs);
+  trend.upload_wait.add(wait);
+  if (wait > 0) later(vu, wait, () => upload(vu, e.shotId));
+  else upload(vu, e.shotId);
 }
 
 function upload(vu: Vu, shotId: string): void {
@@ -596,6 +608,8 @@ export function handleSummary(s: SummaryData) {
     first_estimate_p95_ms: v("join", "p(95)"),
     shoot_delivery_ms: delivery("max"),
     upload_ms: span("upload"),
+    upload_spread_ms: v("upload_spread", "max"),
+    upload_wait_max_ms: v("upload_wait", "max"),
     download_ms: span("download"),
   };
   const sync = {
@@ -631,7 +645,7 @@ export function handleSummary(s: SummaryData) {
     timeline: Object.fromEntries(
       PHASES.map((p) => [p, [v(`t_${p}_start`, "min"), v(p === "shoot" ? "shoot_delivery" : `t_${p}_end`, "max")]]),
     ),
-    knobs: { BASE_URL: BASE, DROP, RECONNECT, DELAY_MS, LATENCY, DOWNLOAD, PER_CLIENT, SKEW, SYNC_PROBES },
+    knobs: { BASE_URL: BASE, DROP, RECONNECT, DELAY_MS, LATENCY, DOWNLOAD, PER_CLIENT, SKEW, SYNC_PROBES, SPREAD },
     thresholds,
   };
   const sec = (x: number | null) => (x === null ? "–" : (x / 1000).toFixed(3));
@@ -643,6 +657,7 @@ export function handleSummary(s: SummaryData) {
     `socket open → ready p95 ${ms(phases.ready_p95_ms)}ms, ${framesPerMember === null ? "–" : framesPerMember.toFixed(1)} frames per member`,
     `shoot delivered to ${n("shoot_delivery")}, last after ${ms(phases.shoot_delivery_ms)}ms`,
     `fire error p50 ${ms(sync.fire_error_p50_ms)}ms p99 ${ms(sync.fire_error_p99_ms)}ms, spread ${ms(sync.fire_spread_ms)}ms`,
+    `upload spread ${ms(phases.upload_spread_ms)}ms${SPREAD ? "" : " (ignored: SPREAD=0)"}, longest wait ${ms(phases.upload_wait_max_ms)}ms`,
     `${n("uploaded")} photos uploaded, took: ${sec(phases.upload_ms)}s`,
     `${n("download")} clients downloaded ${n("downloaded")} files (${mb.toFixed(1)} MB), took: ${sec(phases.download_ms)}s`,
     ...Object.entries(thresholds).map(([k, ok]) => `${ok ? "✓" : "✗"} ${k}`),

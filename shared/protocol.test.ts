@@ -116,4 +116,15 @@ describe("server guard", () => {
     expect(asServerMessage({ type: "welcome", memberId: "m" })).toBeNull();
     expect(asServerMessage({ type: "nope" })).toBeNull();
   });
+
+  it("reads a shoot's upload spread, and takes one it cannot use (missing, negative, past the limit) as none", () => {
+    expect(asServerMessage({ type: "shoot", shotId: "s", at: 5, spreadMs: 1500 })).toEqual({
+      type: "shoot",
+      shotId: "s",
+      at: 5,
+      spreadMs: 1500,
+    });
+    for (const spreadMs of [undefined, -1, "9", Number.NaN, LIMITS.maxUploadSpreadMs + 1])
+      expect(asServerMessage({ type: "shoot", shotId: "s", at: 5, spreadMs })).toMatchObject({ spreadMs: 0 });
+  });
 });

@@ -30,6 +30,8 @@ export const LIMITS = {
   maxFireSkewMs: 60_000,
   /** An upload's `frameAt` lies within this of its shot's `at`, ms (its `bound` within maxClockErrorMs). */
   maxFrameOffsetMs: 60_000,
+  /** The longest upload spread a shoot may ask for, ms: a client waits at most this long before uploading. */
+  maxUploadSpreadMs: 3_600_000,
 } as const;
 
 /** A clock bound wider than this (ms) cannot promise the shot's instant to a video frame (33 ms at 30 fps):
@@ -184,7 +186,10 @@ export type PongMessage = { type: "pong"; id: number; t0: number; ts: number };
 /** Guests connected, how many of them have synced their clock (the organiser shoots when all have), and how
  *  many of those only within a bound over WIDE_CLOCK_BOUND_MS. */
 export type MembersMessage = { type: "members"; count: number; ready: number; wide: number };
-export type ShootMessage = { type: "shoot"; shotId: string; at: number };
+/** `spreadMs`: uploads are spread over [at, at + spreadMs]: each client starts its upload at a random moment
+ *  in it, so a big room asks the server for a steady rate rather than one spike (0 in a small room; absent
+ *  from a server before the spread, read as 0). The upload deadline allows for it. */
+export type ShootMessage = { type: "shoot"; shotId: string; at: number; spreadMs?: number };
 /** Sent to a member who joined after `at`: it cannot take part in this shot. */
 export type MissedMessage = { type: "missed"; shotId: string; at: number };
 export type PhotosMessage = { type: "photos"; count: number; shotId?: string };
@@ -335,6 +340,14 @@ export function asServerMessage(m: Obj): ServerMessage | null {
     case "members":
       return isFiniteNum(m.count) && isFiniteNum(m.ready) && isFiniteNum(m.wide) ? (m as ServerMessage) : null;
     case "shoot":
+      if (typeof m.shotId !== "string" || !isFiniteNum(m.at)) return null;
+      // A spread the client cannot use (missing, not a number, out of range) is no spread: the shot still fires.
+      return {
+        type: "shoot",
+        shotId: m.shotId,
+        at: m.at,
+        spreadMs: inRange(m.spreadMs, 0, LIMITS.maxUploadSpreadMs) ? m.spreadMs : 0,
+      };
     case "missed":
       return typeof m.shotId === "string" && isFiniteNum(m.at) ? (m as ServerMessage) : null;
     case "photos":

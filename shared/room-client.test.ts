@@ -264,6 +264,36 @@ describe("RoomClient", () => {
     c.close();
   });
 
+  it("starts its upload at a random moment in the shoot's upload spread, drawn once per shot", async () => {
+    const { c, socket } = overOneSocket({ random: () => 0.75 });
+    await c.once("sync");
+    const at = Math.floor(realNow()) + 100;
+    socket.push({ type: "shoot", shotId: "spread", at, spreadMs: 4000 });
+    expect(await c.once("shoot")).toMatchObject({ spreadMs: 4000 });
+    const f = await c.once("fire");
+    expect(f).toMatchObject({ shotId: "spread", spreadMs: 4000, uploadAt: at + 3000 });
+    // About 3 s from the instant, on this client's clock (it just fired, within a few ms of `at`).
+    expect(c.uploadDelay(f)).toBeGreaterThan(2900);
+    expect(c.uploadDelay(f)).toBeLessThanOrEqual(3000 + f.estimate.error + 1);
+    c.close();
+  });
+
+  it("uploads at once for a shoot with no spread, and once a spread's moment has passed", async () => {
+    const { c, socket } = overOneSocket({ random: () => 0.5 });
+    await c.once("sync");
+    socket.push({ type: "shoot", shotId: "none", at: Math.floor(realNow()) + 50 });
+    const f = await c.once("fire", (e) => e.shotId === "none");
+    expect(f).toMatchObject({ spreadMs: 0, uploadAt: f.at });
+    expect(c.uploadDelay(f)).toBe(0);
+    // A late phone: the shot's instant and its moment in a 1 s spread are both behind it.
+    socket.push({ type: "shoot", shotId: "past", at: Math.floor(realNow()) - 2000, spreadMs: 1000 });
+    const late = await c.once("fire", (e) => e.shotId === "past");
+    expect(late.late).toBe(true);
+    expect(late.uploadAt).toBe(late.at + 500);
+    expect(c.uploadDelay(late)).toBe(0);
+    c.close();
+  });
+
   it("replays missed and shot-done to handlers set up after they arrived", async () => {
     const { c, socket } = overOneSocket();
     await c.once("welcome");

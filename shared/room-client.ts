@@ -41,6 +41,11 @@ export type FireEvent = {
   fireError: number;
   late: boolean;
   estimate: ClockEstimate;
+  /** The shot's upload spread (the shoot's `spreadMs`; 0 when it has none), ms. */
+  spreadMs: number;
+  /** When this client should start its upload, server ms: a random moment in [at, at + spreadMs], drawn once
+   *  per shot. Already past for a late fire: upload at once. */
+  uploadAt: number;
 };
 
 export type RoomClientEvents = {
@@ -217,6 +222,12 @@ export class RoomClient {
     this.stopSync();
     this.clearTimer("reconnectTimer");
     this.socket?.close(code, "bye");
+  }
+
+  /** How long to wait from now before starting a fired shot's upload (its `uploadAt`, on this client's clock
+   *  by its latest estimate), ms; 0 once that moment has passed. */
+  uploadDelay(e: FireEvent): number {
+    return Math.max(0, localInstant(e.uploadAt, this.estimate ?? e.estimate) - this.now());
   }
 
   /** Drops the connection as a network failure would; the client reconnects by itself. */
@@ -498,6 +509,7 @@ export class RoomClient {
    *  report goes out on the next turn: a socket write here would delay every client still to fire. */
   private fire(shoot: ShootMessage, est: ClockEstimate, late: boolean): void {
     const firedAt = this.now() + est.offset;
+    const spreadMs = shoot.spreadMs ?? 0;
     const e: FireEvent = {
       shotId: shoot.shotId,
       at: shoot.at,
@@ -505,6 +517,8 @@ export class RoomClient {
       fireError: firedAt - shoot.at,
       late,
       estimate: est,
+      spreadMs,
+      uploadAt: shoot.at + (this.o.random ?? Math.random)() * spreadMs,
     };
     this.emit("fire", e);
     // A viewer (the organiser's screen) is not part of the shot: the server would refuse its report.

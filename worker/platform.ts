@@ -42,7 +42,7 @@ export type AccessCounts = { r2Reads: number; cacheHits: number };
 export interface RoomCalls {
   create(input: { roomId: string; ownerId: string; title: string }): RoomView;
   info(): RoomView | null;
-  shoot(userId: string): Result<{ shotId: string; at: number; created: boolean }>;
+  shoot(userId: string): Result<{ shotId: string; at: number; spreadMs: number; created: boolean }>;
   /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }>;
   recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean }>;

@@ -45,7 +45,12 @@ describe("a room that hibernates between join and shoot", () => {
     expect(shot).toMatchObject({ ok: true, created: true });
     if (!shot?.ok) return;
     for (const s of [a, b] as TestSocket[])
-      expect(await s.next((m) => m.type === "shoot")).toEqual({ type: "shoot", shotId: shot.shotId, at: shot.at });
+      expect(await s.next((m) => m.type === "shoot")).toEqual({
+        type: "shoot",
+        shotId: shot.shotId,
+        at: shot.at,
+        spreadMs: 0,
+      });
     expect((await call(`/api/rooms/${roomId}`)).body.shot).toMatchObject({ shotId: shot.shotId, expected: 2 });
   });
 

@@ -26,7 +26,7 @@ describe("a room", () => {
     const shot = await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
     expect(shot.status).toBe(202);
     const shoot = await b.next((m) => m.type === "shoot");
-    expect(shoot).toEqual({ type: "shoot", shotId: shot.body.shotId, at: shot.body.at });
+    expect(shoot).toEqual({ type: "shoot", shotId: shot.body.shotId, at: shot.body.at, spreadMs: 0 });
 
     const photo = jpeg(64, 48);
     const up = await upload(roomId, a.welcome.uploadToken, { photo, shotId: shoot.shotId });

@@ -47,6 +47,8 @@ export type EngineConfig = {
   shotWindowMs: number;
   /** Members a room takes (guests and viewers, each clientId once); rejoins always pass. */
   maxMembers: number;
+  /** Uploads per second a shot's spread aims at (upload-spread.ts); 0: no spread. */
+  uploadSpreadRate: number;
 };
 
 export class RoomEngine implements RoomCalls {
@@ -78,7 +80,10 @@ export class RoomEngine implements RoomCalls {
       (key) => fileUrl(this.roomId, key),
       (shotId) => this.out.photosChanged(shotId),
     );
-    this.shots = new ShotBook(host, this.presence, this.photos, this.out, config.shotWindowMs);
+    this.shots = new ShotBook(host, this.presence, this.photos, this.out, {
+      windowMs: config.shotWindowMs,
+      spreadRate: config.uploadSpreadRate,
+    });
   }
 
   // ---- meta ----
@@ -257,7 +262,7 @@ export class RoomEngine implements RoomCalls {
 
   // ---- HTTP-facing operations (RPC on Workers, direct calls on Deno) ----
 
-  shoot(userId: string): Result<{ shotId: string; at: number; created: boolean }> {
+  shoot(userId: string): Result<{ shotId: string; at: number; spreadMs: number; created: boolean }> {
     const refused = this.requireOwner(userId, "can shoot");
     if (refused) return refused;
     return { ok: true, ...this.shots.shoot() };

@@ -18,6 +18,8 @@ const MIGRATIONS: Array<(sql: Sql) => void> = [
     sql.exec("ALTER TABLE photos ADD COLUMN frame_at REAL");
     sql.exec("ALTER TABLE photos ADD COLUMN bound REAL");
   },
+  // v5: each shot's upload spread (upload-spread.ts), sent again in the shoot frame of a guest who rejoins.
+  (sql) => sql.exec("ALTER TABLE shots ADD COLUMN spread_ms INTEGER NOT NULL DEFAULT 0"),
 ];
 
 const SCHEMA_VERSION = 1 + MIGRATIONS.length;

@@ -48,7 +48,7 @@ export const roomRoutes = new Hono<AppEnv>()
   .post("/:roomId/shoot", async (c) => {
     const user = await requireUser(c);
     const r = unwrap(await c.var.platform.room(roomIdParam(c)).shoot(user.sub));
-    return c.json({ shotId: r.shotId, at: r.at }, 202);
+    return c.json({ shotId: r.shotId, at: r.at, spreadMs: r.spreadMs }, 202);
   })
   .get("/:roomId/shots/:shotId", async (c) => {
     const user = await requireUser(c);

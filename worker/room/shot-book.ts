@@ -1,5 +1,5 @@
-// Shots of one room: announcing `at`, who is expected, fired reports, the upload deadline (an
-// alarm, so it survives eviction and restarts) and completion.
+// Shots of one room: announcing `at` and the upload spread, who is expected, fired reports, the upload
+// deadline (an alarm, so it survives eviction and restarts) and completion.
 import {
   ErrorCode,
   LIMITS,
@@ -18,8 +18,12 @@ import { newId } from "./new-id.ts";
 import type { PhotoIndex } from "./photo-index.ts";
 import type { Presence } from "./presence.ts";
 import { ShotLead } from "./shot-lead.ts";
+import { uploadSpreadMs } from "./upload-spread.ts";
 
-type ShotRow = { shot_id: string; seq: number; at: number; deadline: number; done: number };
+type ShotRow = { shot_id: string; seq: number; at: number; deadline: number; done: number; spread_ms: number };
+
+/** `windowMs`: how long uploads are accepted after the spread ends; `spreadRate`: uploads/s the spread aims at. */
+export type ShotTimes = { windowMs: number; spreadRate: number };
 
 export class ShotBook {
   private readonly lead: ShotLead;
@@ -29,7 +33,7 @@ export class ShotBook {
     private readonly presence: Presence,
     private readonly photos: PhotoIndex,
     private readonly out: Broadcast,
-    private readonly windowMs: number,
+    private readonly times: ShotTimes,
   ) {
     this.lead = new ShotLead(host);
   }
@@ -75,40 +79,50 @@ export class ShotBook {
     return r ? this.viewOf(r) : null;
   }
 
-  /** Announces a shot, or returns the one still pending (an owner who shoots twice gets one shot). */
-  shoot(): { shotId: string; at: number; created: boolean } {
+  private shootFrame(r: ShotRow): ShootMessage {
+    return { type: "shoot", shotId: r.shot_id, at: r.at, spreadMs: r.spread_ms };
+  }
+
+  /** Announces a shot, or returns the one still pending (an owner who shoots twice gets one shot). Its
+   *  uploads are spread over [at, at + spreadMs]; the deadline is the upload window after the spread's end,
+   *  so the last client to start has the same time to finish as the first. */
+  shoot(): { shotId: string; at: number; spreadMs: number; created: boolean } {
     const pending = this.latestRow();
-    if (pending && !pending.done) return { shotId: pending.shot_id, at: pending.at, created: false };
+    if (pending && !pending.done)
+      return { shotId: pending.shot_id, at: pending.at, spreadMs: pending.spread_ms, created: false };
     const now = this.host.now();
     // Far enough ahead that all but the slowest few members get the frame before `at`.
     const at = now + this.lead.leadMs();
     this.lead.prune();
     const shotId = newId();
     const guests = [...this.presence.connectedGuests()];
+    const spreadMs = uploadSpreadMs(guests.length, this.times.spreadRate);
+    const deadline = at + spreadMs + this.times.windowMs;
     this.host.sql.transaction(() => {
       this.host.sql.exec(
-        "INSERT INTO shots (shot_id, seq, at, deadline) VALUES (?, ?, ?, ?)",
+        "INSERT INTO shots (shot_id, seq, at, deadline, spread_ms) VALUES (?, ?, ?, ?, ?)",
         shotId,
         (pending?.seq ?? 0) + 1,
         at,
-        at + this.windowMs,
+        deadline,
+        spreadMs,
       );
       for (const m of guests)
         this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", shotId, m);
     });
-    this.host.setAlarm(at + this.windowMs);
-    this.out.broadcast({ type: "shoot", shotId, at });
-    return { shotId, at, created: true };
+    this.host.setAlarm(deadline);
+    this.out.broadcast({ type: "shoot", shotId, at, spreadMs });
+    return { shotId, at, spreadMs, created: true };
   }
 
   /** What a guest who (re)joins is told about a pending shot: fire too, or that it missed it. */
   onGuestJoined(memberId: string): ShootMessage | MissedMessage | null {
     const r = this.latestRow();
     if (!r || r.done) return null;
-    if (this.isExpected(r.shot_id, memberId)) return { type: "shoot", shotId: r.shot_id, at: r.at };
+    if (this.isExpected(r.shot_id, memberId)) return this.shootFrame(r);
     if (this.host.now() < r.at) {
       this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", r.shot_id, memberId);
-      return { type: "shoot", shotId: r.shot_id, at: r.at };
+      return this.shootFrame(r);
     }
     return { type: "missed", shotId: r.shot_id, at: r.at };
   }
@@ -116,7 +130,7 @@ export class ShotBook {
   /** For viewers: the pending shot, if its instant is still ahead. */
   currentShootFrame(): ShootMessage | null {
     const r = this.latestRow();
-    return r && !r.done && this.host.now() < r.at ? { type: "shoot", shotId: r.shot_id, at: r.at } : null;
+    return r && !r.done && this.host.now() < r.at ? this.shootFrame(r) : null;
   }
 
   /** Only for a shot the member is expected in, and only with `firedAt` near that shot's instant: the

@@ -1,6 +1,6 @@
 // A guest's page (`/r/<roomId>`): allow the camera, watch the preview, the member count and the clock
-// bound; on shoot, count down, take the frame nearest the instant, upload it with progress, save it,
-// and see everyone's photos and the mosaic fill in.
+// bound; on shoot, count down, take the frame nearest the instant, upload it (at its moment in the shot's
+// upload spread) with progress, save it, and see everyone's photos and the mosaic fill in.
 import { localInstant } from "../../../shared/clock-sync.ts";
 import type { RoomView } from "../../../shared/protocol.ts";
 import type { FireEvent, RoomClient } from "../../../shared/room-client.ts";
@@ -23,7 +23,7 @@ const NAME_KEY = "simulshot.name";
 /** The frame ring starts this long before the instant, ms. */
 const RING_LEAD_MS = 500;
 
-type State = "idle" | "ready" | "countdown" | "capturing" | "uploading" | "uploaded" | "failed" | "missed";
+type State = "idle" | "ready" | "countdown" | "capturing" | "queued" | "uploading" | "uploaded" | "failed" | "missed";
 
 export function guestPage(root: HTMLElement, roomId: string): void {
   const title = h("h1", {}, "Simulshot");
@@ -186,7 +186,19 @@ export function guestPage(root: HTMLElement, roomId: string): void {
     if (!shot) return setState("failed", "The camera gave no picture for this shot.");
     showMine(shot, f.shotId);
     page.dataset.frameOffset = shot.frameOffset.toFixed(1);
+    await waitForTurn(c, f);
     await upload(c, f.shotId, shot);
+  }
+
+  /** A big room spreads its uploads (the shoot's `spreadMs`): this phone waits for its random moment in that
+   *  window, counting down, so the room's uploads reach the server at a steady rate instead of all at once. */
+  async function waitForTurn(c: RoomClient, f: FireEvent): Promise<void> {
+    const until = c.now() + c.uploadDelay(f);
+    for (let left = until - c.now(); left > 0; left = until - c.now()) {
+      const seconds = Math.ceil(left / 1000);
+      setState("queued", `Got it! Uploading in ${seconds} s (a big room takes turns)…`);
+      await new Promise((r) => setTimeout(r, left - (seconds - 1) * 1000));
+    }
   }
 
   function showMine(shot: Capture & Moment, shotId: string): void {
