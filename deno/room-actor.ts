@@ -5,7 +5,7 @@ import { CloseCode } from "../shared/protocol.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, RoomApi } from "../worker/platform.ts";
 import { engineConfig, type RoomEnv } from "../worker/room/room-config.ts";
 import { RoomEngine } from "../worker/room/room-engine.ts";
-import { guard, refuseUnknownRoom, refuseUpgrade } from "../worker/room/room-entry.ts";
+import { guard, refuseUnknownRoom, refuseUpgrade, socketClientId } from "../worker/room/room-entry.ts";
 import type { Attachment, Conn, RoomHost } from "../worker/room/room-host.ts";
 import type { SqliteFile } from "./sqlite.ts";
 
@@ -15,7 +15,10 @@ import type { SqliteFile } from "./sqlite.ts";
 class SocketConn implements Conn {
   private identity: Attachment | null = null;
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly openedFor: string | null,
+  ) {}
 
   send(frame: string): void {
     this.ws.send(frame);
@@ -28,6 +31,9 @@ class SocketConn implements Conn {
   }
   attach(a: Attachment): void {
     this.identity = a;
+  }
+  clientId(): string | null {
+    return this.openedFor;
   }
 }
 
@@ -118,7 +124,8 @@ export class RoomActor implements RoomApi {
       return response;
     }
     socket.binaryType = "arraybuffer";
-    const conn = new SocketConn(socket);
+    // refuseUpgrade refused a malformed id: what is left is an id or none.
+    const conn = new SocketConn(socket, socketClientId(request.url) || null);
     socket.onopen = () => this.conns.add(conn);
     socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
       const ts = Date.now(); // stamped first: the pong's server time

@@ -10,6 +10,7 @@ import {
   isClientType,
   isSafeText,
   parseFrame,
+  socketUrl,
 } from "./protocol.ts";
 
 describe("parseFrame", () => {
@@ -126,5 +127,12 @@ describe("server guard", () => {
     });
     for (const spreadMs of [undefined, -1, "9", Number.NaN, LIMITS.maxUploadSpreadMs + 1])
       expect(asServerMessage({ type: "shoot", shotId: "s", at: 5, spreadMs })).toMatchObject({ spreadMs: 0 });
+  });
+});
+
+describe("socket URL", () => {
+  it("names the client in the room socket's URL, after any query already there", () => {
+    expect(socketUrl("ws://h/api/rooms/r/ws", "c-1_A")).toBe("ws://h/api/rooms/r/ws?clientId=c-1_A");
+    expect(socketUrl("ws://h/api/rooms/r/ws?x=1", "c")).toBe("ws://h/api/rooms/r/ws?x=1&clientId=c");
   });
 });

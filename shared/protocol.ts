@@ -54,9 +54,13 @@ export const ErrorCode = {
   RoomFull: "room_full",
   /** A socket joins once: a join as another client needs its own socket. */
   AlreadyJoined: "already_joined",
+  /** A join's clientId differs from the one in the socket's URL (`?clientId=`): the socket is closed. */
+  ClientIdMismatch: "client_id_mismatch",
   Internal: "internal",
   // HTTP only
   BadBound: "bad_bound",
+  /** The socket URL's `clientId` is not an id (`[A-Za-z0-9_-]{1,64}`): the upgrade is refused. */
+  BadClientId: "bad_client_id",
   BadCursor: "bad_cursor",
   BadForm: "bad_form",
   BadFrameAt: "bad_frame_at",
@@ -113,6 +117,15 @@ export function fileUrl(roomId: string, key: string): string {
   return `/api/rooms/${roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`;
 }
 
+/** The query parameter of `GET /api/rooms/:roomId/ws` that names the client the socket is for (the same id
+ *  as its `join`), so a sharded room can route it to the member's shard before any frame is read. */
+export const CLIENT_ID_PARAM = "clientId";
+
+/** A room socket's URL for one client: `url` (…/api/rooms/:roomId/ws) with its clientId. */
+export function socketUrl(url: string, clientId: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}${CLIENT_ID_PARAM}=${encodeURIComponent(clientId)}`;
+}
+
 /** WebSocket close codes the server uses (4000–4999 are application codes). */
 export const CloseCode = {
   Normal: 1000,
@@ -123,6 +136,8 @@ export const CloseCode = {
   RateLimited: 4001,
   RoomFull: 4003,
   UnknownRoom: 4004,
+  /** After an `error` frame `client_id_mismatch`: the socket was opened for another client. */
+  ClientIdMismatch: 4005,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

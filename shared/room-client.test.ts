@@ -245,6 +245,7 @@ describe("RoomClient", () => {
     ["a version mismatch", 4000],
     ["a full room", 4003],
     ["an unknown room", 4004],
+    ["a clientId mismatch", 4005],
   ])("does not reconnect after %s close (%i)", async (_what, code) => {
     let made = 0;
     const c = new RoomClient({
@@ -261,6 +262,25 @@ describe("RoomClient", () => {
     (c as unknown as { socket: FakeSocket }).socket.close(code);
     await new Promise((r) => setTimeout(r, 30));
     expect(made).toBe(1);
+    c.close();
+  });
+
+  it("names its clientId in the URL of every socket it opens, reconnects included", async () => {
+    const urls: string[] = [];
+    const c = new RoomClient({
+      url: "ws://h/api/rooms/r/ws",
+      connect: (url) => {
+        urls.push(url);
+        return new FakeSocket();
+      },
+      clientId: "phone-7",
+      name: "A",
+      reconnect: { baseMs: 1, maxMs: 1 },
+    });
+    await c.once("welcome");
+    c.drop();
+    await vi.waitFor(() => expect(urls).toHaveLength(2));
+    expect(urls).toEqual(["ws://h/api/rooms/r/ws?clientId=phone-7", "ws://h/api/rooms/r/ws?clientId=phone-7"]);
     c.close();
   });
 

@@ -12,6 +12,7 @@ import {
   WIDE_CLOCK_BOUND_MS,
   asServerMessage,
   parseFrame,
+  socketUrl,
   type ClientMessage,
   type ErrorMessage,
   type MembersMessage,
@@ -64,7 +65,7 @@ export type RoomClientEvents = {
 };
 
 export type RoomClientOptions = {
-  /** ws:// or wss:// URL of GET /api/rooms/:roomId/ws. */
+  /** ws:// or wss:// URL of GET /api/rooms/:roomId/ws; the client adds its `?clientId=` itself. */
   url: string;
   connect: (url: string) => SocketLike;
   clientId: string;
@@ -98,7 +99,12 @@ const STICKY = new Set<keyof RoomClientEvents>([
   "ready",
   "status",
 ]);
-const FATAL_CLOSES = new Set<number>([CloseCode.VersionMismatch, CloseCode.UnknownRoom, CloseCode.RoomFull]);
+const FATAL_CLOSES = new Set<number>([
+  CloseCode.VersionMismatch,
+  CloseCode.UnknownRoom,
+  CloseCode.RoomFull,
+  CloseCode.ClientIdMismatch,
+]);
 const MAX_PROBES = 64;
 /** The first round goes out with the join, BURST_GAP_MS apart without waiting for pongs: ready after one round
  *  trip, not one per probe (docs/performance.md, "Time to ready on a slow network"); the gap makes each probe sample the network anew. */
@@ -251,7 +257,8 @@ export class RoomClient {
 
   private open(): void {
     // Handlers are attached in the same tick the socket is made, before any frame can arrive.
-    const ws = this.o.connect(this.o.url);
+    // The URL names the client, as its join does: a sharded room routes the socket by it.
+    const ws = this.o.connect(socketUrl(this.o.url, this.o.clientId));
     this.socket = ws;
     ws.addEventListener("open", () => {
       if (this.socket !== ws) return;

@@ -35,9 +35,10 @@ export type TestSocket = {
   send(m: unknown): void;
 };
 
-export async function openSocket(roomId: string): Promise<TestSocket> {
+/** A socket to a room; `query` is added to its URL as is (e.g. `?clientId=…`). */
+export async function openSocket(roomId: string, query = ""): Promise<TestSocket> {
   const res = await exports.default.fetch(
-    new Request(`${BASE}/api/rooms/${roomId}/ws`, { headers: { Upgrade: "websocket" } }),
+    new Request(`${BASE}/api/rooms/${roomId}/ws${query}`, { headers: { Upgrade: "websocket" } }),
   );
   if (!res.webSocket) throw new Error(`no socket: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;

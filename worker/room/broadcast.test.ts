@@ -20,7 +20,13 @@ function room() {
   const members = { count: 0, ready: 0, wide: 0 };
   const b = new Broadcast(host, { members: () => ({ ...members }), photos: () => 0 });
   const join = () => {
-    conns.push({ send: () => void sent++, close: () => {}, attachment: () => attachment, attach: () => {} });
+    conns.push({
+      send: () => void sent++,
+      close: () => {},
+      attachment: () => attachment,
+      attach: () => {},
+      clientId: () => null,
+    });
     members.count++;
     b.membersChanged();
   };

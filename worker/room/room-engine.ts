@@ -227,6 +227,13 @@ export class RoomEngine implements RoomCalls {
 
   private async join(conn: Conn, join: JoinMessage): Promise<void> {
     if (!this.exists) return conn.close(CloseCode.UnknownRoom, "unknown room");
+    // The URL named the client the socket is for (a sharded room routes by it): a join as anyone else is a
+    // client bug that a retry repeats, so the socket is closed with a code that stops its reconnects.
+    const opened = conn.clientId();
+    if (opened !== null && opened !== join.clientId) {
+      this.error(conn, ErrorCode.ClientIdMismatch, "join's clientId differs from the socket URL's clientId");
+      return conn.close(CloseCode.ClientIdMismatch, "clientId mismatch");
+    }
     const role = join.role ?? "guest";
     const name = join.name || "Guest";
     const known = this.presence.member(join.clientId);

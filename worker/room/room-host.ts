@@ -11,6 +11,8 @@ export interface Conn {
   close(code: number, reason: string): void;
   attachment(): Attachment | null;
   attach(a: Attachment): void;
+  /** The clientId the socket's URL named when it was opened (kept with the socket), or null for none. */
+  clientId(): string | null;
 }
 
 export interface RoomHost {

@@ -9,6 +9,7 @@ import { HttpError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { locationHint } from "./location-hint.ts";
 import { checkOrigin } from "./origin-check.ts";
+import { BAD_CLIENT_ID_MESSAGE, socketClientId } from "./room-entry.ts";
 
 export const roomRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -40,6 +41,7 @@ export const roomRoutes = new Hono<AppEnv>()
     const roomId = roomIdParam(c);
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
       throw new HttpError(426, ErrorCode.UpgradeRequired, "expected a WebSocket upgrade");
+    if (socketClientId(c.req.url) === false) throw new HttpError(400, ErrorCode.BadClientId, BAD_CLIENT_ID_MESSAGE);
     checkOrigin(c.req.header("Origin"), c.req.url, c.var.platform.allowedOrigins);
     // A join hands out an upload token: without a secret to sign it, no socket.
     requireSecret(c.var.platform);

@@ -5,9 +5,12 @@ import { CloseCode } from "../../../shared/protocol.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, RoomCalls } from "../../platform.ts";
 import { engineConfig } from "../../room/room-config.ts";
 import { RoomEngine } from "../../room/room-engine.ts";
-import { guard, refuseUnknownRoom, refuseUpgrade } from "../../room/room-entry.ts";
+import { guard, refuseUnknownRoom, refuseUpgrade, socketClientId } from "../../room/room-entry.ts";
 import { durableSql } from "./durable-sql.ts";
 import type { Attachment, Conn, RoomHost } from "../../room/room-host.ts";
+
+/** A socket's tag holding the clientId its URL named: tags are given at accept and survive hibernation. */
+const CLIENT_TAG = "client:";
 
 export class Room extends DurableObject<Env> implements RoomCalls {
   private readonly engine: RoomEngine;
@@ -45,6 +48,10 @@ export class Room extends DurableObject<Env> implements RoomCalls {
           ws.serializeAttachment(a);
           kept = a;
         },
+        clientId: () => {
+          const tag = this.ctx.getTags(ws).find((t) => t.startsWith(CLIENT_TAG));
+          return tag === undefined ? null : tag.slice(CLIENT_TAG.length);
+        },
       };
       this.conns.set(ws, c);
     }
@@ -60,8 +67,10 @@ export class Room extends DurableObject<Env> implements RoomCalls {
       refuseUnknownRoom(server);
       return new Response(null, { status: 101, webSocket: client });
     }
-    // Hibernation API: the runtime holds the socket while this object sleeps.
-    this.ctx.acceptWebSocket(server);
+    // Hibernation API: the runtime holds the socket while this object sleeps. refuseUpgrade refused a
+    // malformed id: what is left is an id or none.
+    const clientId = socketClientId(request.url);
+    this.ctx.acceptWebSocket(server, clientId ? [CLIENT_TAG + clientId] : []);
     return new Response(null, { status: 101, webSocket: client });
   }
 
