@@ -608,6 +608,8 @@ export function handleSummary(s: SummaryData) {
     first_estimate_p95_ms: v("join", "p(95)"),
     shoot_delivery_ms: delivery("max"),
     upload_ms: span("upload"),
+    upload_request_p50_ms: v("upload", "med"),
+    upload_request_p95_ms: v("upload", "p(95)"),
     upload_spread_ms: v("upload_spread", "max"),
     upload_wait_max_ms: v("upload_wait", "max"),
     download_ms: span("download"),
@@ -658,7 +660,7 @@ export function handleSummary(s: SummaryData) {
     `shoot delivered to ${n("shoot_delivery")}, last after ${ms(phases.shoot_delivery_ms)}ms`,
     `fire error p50 ${ms(sync.fire_error_p50_ms)}ms p99 ${ms(sync.fire_error_p99_ms)}ms, spread ${ms(sync.fire_spread_ms)}ms`,
     `upload spread ${ms(phases.upload_spread_ms)}ms${SPREAD ? "" : " (ignored: SPREAD=0)"}, longest wait ${ms(phases.upload_wait_max_ms)}ms`,
-    `${n("uploaded")} photos uploaded, took: ${sec(phases.upload_ms)}s`,
+    `${n("uploaded")} photos uploaded, took: ${sec(phases.upload_ms)}s (each p50 ${ms(phases.upload_request_p50_ms)}ms p95 ${ms(phases.upload_request_p95_ms)}ms)`,
     `${n("download")} clients downloaded ${n("downloaded")} files (${mb.toFixed(1)} MB), took: ${sec(phases.download_ms)}s`,
     ...Object.entries(thresholds).map(([k, ok]) => `${ok ? "✓" : "✗"} ${k}`),
   ];

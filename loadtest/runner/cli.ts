@@ -15,7 +15,7 @@ import { ScriptError, run } from "./run.ts";
 const USAGE = `usage: npm run loadtest -- --clients N [--url URL] [--processes P] [--summary FILE] [--report FILE.html]
        [--server miniflare|wrangler|deno] [--runner auto|k6|builtin] [--script loadtest/room.ts] [-e KEY=VALUE]...
        [--restart-at-ms MS]   (kill and restart the local server MS after the run starts, keeping its state)
-Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1 (see loadtest/room.ts),
+Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1, SPREAD=0 (see loadtest/room.ts),
 LATENCY=MIN:MAX (every connection through a loopback proxy with a MIN–MAX ms round trip, jitter and uplink spikes).`;
 
 type Args = {
