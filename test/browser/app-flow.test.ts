@@ -96,7 +96,8 @@ describe.skipIf(!chromiumPath)("the web app in Chromium", () => {
             const page = await phonePage(browser);
             watchCsp(page);
             // Guest 2's socket goes through the test, which can cut it.
-            if (i === 1) await page.routeWebSocket(/\/ws$/, (ws) => void (ws.connectToServer(), drops.unshift(ws)));
+            if (i === 1)
+              await page.routeWebSocket(/\/ws(\?|$)/, (ws) => void (ws.connectToServer(), drops.unshift(ws)));
             await page.goto(joinUrl);
             await page.getByLabel("Name").fill(`Guest ${i + 1}`);
             await page.getByRole("button", { name: "Start camera" }).click();
