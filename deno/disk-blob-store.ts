@@ -1,11 +1,16 @@
-// BlobStore on local disk for the Deno server: bytes in files under one folder (written to a temp
-// file, then renamed, so a reader never sees half a photo), content type and etag in SQLite.
-import { dirname } from "node:path";
-import type { BlobMeta, BlobStore } from "../worker/platform.ts";
+// BlobStore on local disk for the Deno server: bytes in files under one folder (hashed as they arrive,
+// written to a temp file, flushed, then renamed, so a reader never sees half a photo), content type and
+// etag in SQLite.
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import type { BlobMeta, BlobStore, BlobWriter } from "../worker/platform.ts";
 import type { Sql } from "../worker/sql.ts";
 import { safePath } from "./safe-path.ts";
 
 type MetaRow = { content_type: string; size: number; etag: string };
+
+/** An upload's bytes stay in memory up to this, then go to a temp file as they arrive. */
+const SPILL_BYTES = 1024 * 1024;
 
 export function diskBlobStore(root: string, sql: Sql): BlobStore {
   sql.exec(`CREATE TABLE IF NOT EXISTS blobs (
@@ -23,30 +28,103 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
     return row ? { contentType: row.content_type, size: row.size, etag: row.etag } : null;
   };
 
+  const scratch = join(root, ".incoming");
+  // Temp files of uploads a stopped server never acknowledged: nothing refers to them.
+  try {
+    Deno.removeSync(scratch, { recursive: true });
+  } catch {
+    // none yet
+  }
+  Deno.mkdirSync(scratch, { recursive: true });
+
+  /** Bytes hashed as they arrive and kept in memory up to SPILL_BYTES, beyond which they stream to a temp
+   *  file (memory per upload stays bounded); on commit written, flushed, renamed into place, recorded.
+   *  `put` does not hash: its caller has hashed the bytes already, for their key. */
+  const open = (hashing: boolean): BlobWriter => {
+    const tmp = join(scratch, `${crypto.randomUUID()}.tmp`);
+    const hash = hashing ? createHash("sha256") : null;
+    let held: Uint8Array[] = [];
+    let file: Deno.FsFile | null = null;
+    let size = 0;
+    let sha: string | null = null;
+    let gone = false;
+    const spent = { hash: 0, write: 0, flush: 0 };
+    const digest = () => (sha ??= hash?.digest("hex") ?? "");
+    const writeAll = async (f: Deno.FsFile, bytes: Uint8Array) => {
+      const t0 = performance.now();
+      for (let off = 0; off < bytes.length;) off += await f.write(bytes.subarray(off));
+      spent.write += performance.now() - t0;
+    };
+    /** The held bytes to the temp file, which is opened on first use. */
+    const spill = async (): Promise<Deno.FsFile> => {
+      file ??= await Deno.open(tmp, { write: true, create: true, truncate: true });
+      const bytes = concat(held);
+      held = [];
+      if (bytes.length) await writeAll(file, bytes);
+      return file;
+    };
+    return {
+      spent,
+      async write(chunk) {
+        const t0 = performance.now();
+        hash?.update(chunk);
+        spent.hash += performance.now() - t0;
+        size += chunk.length;
+        if (file) return writeAll(file, chunk);
+        held.push(chunk);
+        if (size > SPILL_BYTES) await spill();
+      },
+      async finish() {
+        return { sha256: digest(), size };
+      },
+      async read() {
+        return file ? await Deno.readFile(tmp) : concat(held);
+      },
+      async commit(key, contentType) {
+        const path = pathOf(key);
+        const f = await spill();
+        // On disk before the record that points at it is committed (SQLite syncs its commits; a file left in
+        // the page cache could be empty after a power cut while its acknowledged record survives).
+        const t0 = performance.now();
+        await f.syncData();
+        spent.flush += performance.now() - t0;
+        f.close();
+        file = null;
+        await Deno.mkdir(dirname(path), { recursive: true });
+        await Deno.rename(tmp, path);
+        gone = true;
+        sql.exec(
+          `INSERT INTO blobs (key, content_type, size, etag) VALUES (?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET content_type = excluded.content_type, size = excluded.size, etag = excluded.etag`,
+          key,
+          contentType,
+          size,
+          newEtag(),
+        );
+      },
+      async discard() {
+        held = [];
+        file?.close();
+        file = null;
+        if (gone) return;
+        gone = true;
+        await Deno.remove(tmp).catch(() => {});
+      },
+    };
+  };
+
   return {
     async put(key, bytes, contentType) {
-      const path = pathOf(key);
-      await Deno.mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-      await Deno.writeFile(tmp, bytes);
-      // On disk before the record that points at it is committed (SQLite syncs its commits; a file left in
-      // the page cache could be empty after a power cut while its acknowledged record survives).
-      const f = await Deno.open(tmp, { read: true });
+      const w = open(false);
       try {
-        await f.syncData();
+        await w.write(bytes);
+        await w.commit(key, contentType);
       } finally {
-        f.close();
+        await w.discard();
       }
-      await Deno.rename(tmp, path);
-      sql.exec(
-        `INSERT INTO blobs (key, content_type, size, etag) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET content_type = excluded.content_type, size = excluded.size, etag = excluded.etag`,
-        key,
-        contentType,
-        bytes.byteLength,
-        newEtag(),
-      );
     },
+
+    writer: () => open(true),
 
     async get(key, range) {
       const path = pathOf(key);
@@ -86,6 +164,17 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
  *  bytes: an upload has already hashed its files for their keys, and a second pass over 15 MB is waste. */
 function newEtag(): string {
   return `"${crypto.randomUUID()}"`;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** A stream of the next `length` bytes of an open file, closing it at the end or on cancel. */

@@ -109,6 +109,15 @@ const count = Object.fromEntries(COUNTERS.map((n) => [n, new Counter(n)])) as Re
   (typeof COUNTERS)[number],
   Counter
 >;
+/** Requests sent again (`retrying`), per phase and cause: a run that only passes by retrying shows it. */
+const RETRY_PHASES = ["shoot", "upload", "list", "download"] as const;
+const RETRY_CAUSES = ["no_answer", "timeout", "throttled", "server_error"] as const;
+type RetryPhase = (typeof RETRY_PHASES)[number];
+const retryCause = (status: number): (typeof RETRY_CAUSES)[number] =>
+  status === 0 ? "no_answer" : status === 408 ? "timeout" : status === 429 ? "throttled" : "server_error";
+const retries = Object.fromEntries(
+  RETRY_PHASES.flatMap((p) => RETRY_CAUSES.map((c) => [`retry_${p}_${c}`, new Counter(`retry_${p}_${c}`)])),
+) as Record<string, Counter>;
 /** Phase edges, ms after setup: a phase lasts from its first start to its last end across all clients. */
 const PHASES = ["connect", "join", "shoot", "upload", "download"] as const;
 type Phase = (typeof PHASES)[number];
@@ -368,7 +377,7 @@ function shoot(vu: Vu): void {
   edge.shoot.start.add(vu.real() - vu.data.origin);
   // Retried like an upload (a server restarting right then): shooting again returns the pending shot.
   const headers = { Authorization: `Bearer ${vu.data.ownerToken}` };
-  retrying(() => request("POST", `/api/rooms/${vu.data.roomId}/shoot`, null, { headers }))
+  retrying("shoot", () => request("POST", `/api/rooms/${vu.data.roomId}/shoot`, null, { headers }))
     .then((r) => {
       if (r.status !== 202) failed(vu, `shoot: ${why(r)}`);
     })
@@ -399,11 +408,12 @@ function upload(vu: Vu, shotId: string): void {
   const label = `${vu.data.run} VU ${vu.id}`;
   const photo = tagJpeg(PHOTO, label);
   const thumb = tagJpeg(THUMB, label);
+  // The shot first, as the app sends it: the server asks the room before it reads the photo.
   const form: RequestBody = {
+    shotId,
     photo: http.file(photo.buffer as ArrayBuffer, "photo.jpg", "image/jpeg"),
     thumb: http.file(thumb.buffer as ArrayBuffer, "thumb.jpg", "image/jpeg"),
     tile: http.file(TILE, "tile.jpg", "image/jpeg"),
-    shotId,
   };
   const t0 = vu.real();
   // The token is read on each attempt: a reconnect may bring a new one.
@@ -411,7 +421,7 @@ function upload(vu: Vu, shotId: string): void {
     request("POST", `/api/rooms/${vu.data.roomId}/photos`, form, {
       headers: { Authorization: `Bearer ${vu.client.uploadToken}` },
     });
-  retrying(send)
+  retrying("upload", send)
     .then((r) => {
       if (r.status !== 201 && r.status !== 200) {
         failed(vu, `upload: ${why(r)}`);
@@ -459,7 +469,7 @@ function list(vu: Vu): void {
 }
 
 function listPhotos(path: string): Promise<PhotoView[]> {
-  return retrying(() => request("GET", path)).then((r) => {
+  return retrying("list", () => request("GET", path)).then((r) => {
     if (r.status !== 200) throw new Error(`list: ${why(r)}`);
     return (r.json() as PhotoPage).photos;
   });
@@ -488,7 +498,7 @@ function downloadFrom(vu: Vu, files: FileToGet[], i: number, t0: number): Promis
   }
   const f = files[i]!;
   const params: Params = { responseType: f.check ? "binary" : "none" };
-  return retrying(() => request("GET", f.url, null, params)).then((r) => {
+  return retrying("download", () => request("GET", f.url, null, params)).then((r) => {
     if (r.status !== 200) {
       // Its own acknowledged photo (or thumb) listed but not there to download is lost too.
       if (f.check && r.status === 404) count.lost.add(1);
@@ -517,10 +527,11 @@ function finish(vu: Vu): void {
 
 /** Re-sends a request while its failure may pass (no answer, 5xx: a server restarting), with the shared
  *  retry policy; only for requests a repeat cannot harm (uploads are idempotent). */
-function retrying<R extends { status: number }>(go: () => Promise<R>, attempt = 1): Promise<R> {
+function retrying<R extends { status: number }>(phase: RetryPhase, go: () => Promise<R>, attempt = 1): Promise<R> {
   return go().then((r) => {
     if (!isRetryable(r.status) || attempt >= UPLOAD_RETRY.attempts) return r;
-    return sleep(retryDelay(attempt, Math.random)).then(() => retrying(go, attempt + 1));
+    retries[`retry_${phase}_${retryCause(r.status)}`]!.add(1);
+    return sleep(retryDelay(attempt, Math.random)).then(() => retrying(phase, go, attempt + 1));
   });
 }
 
@@ -635,6 +646,13 @@ export function handleSummary(s: SummaryData) {
   const members = n("joined");
   const frames = Object.fromEntries(FRAME_TYPES.map((t) => [t, members ? n(`frames_${t}`) / members : null]));
   const framesPerMember = members ? FRAME_TYPES.reduce((sum, t) => sum + n(`frames_${t}`), 0) / members : null;
+  const retried = Object.fromEntries(
+    RETRY_PHASES.map((p) => [p, Object.fromEntries(RETRY_CAUSES.map((c) => [c, n(`retry_${p}_${c}`)]))]),
+  );
+  const retryLine = RETRY_PHASES.map((p) => {
+    const causes = RETRY_CAUSES.filter((c) => n(`retry_${p}_${c}`) > 0).map((c) => `${c} ${n(`retry_${p}_${c}`)}`);
+    return `${p} ${causes.length ? causes.join(", ") : 0}`;
+  }).join("; ");
   const summary = {
     clients: CLIENTS,
     connected: n("connect"),
@@ -644,6 +662,7 @@ export function handleSummary(s: SummaryData) {
     frames,
     sync,
     shoot: { delivery_p50_ms: delivery("med"), delivery_p99_ms: delivery("p(99)") },
+    retries: retried,
     timeline: Object.fromEntries(
       PHASES.map((p) => [p, [v(`t_${p}_start`, "min"), v(p === "shoot" ? "shoot_delivery" : `t_${p}_end`, "max")]]),
     ),
@@ -661,6 +680,7 @@ export function handleSummary(s: SummaryData) {
     `fire error p50 ${ms(sync.fire_error_p50_ms)}ms p99 ${ms(sync.fire_error_p99_ms)}ms, spread ${ms(sync.fire_spread_ms)}ms`,
     `upload spread ${ms(phases.upload_spread_ms)}ms${SPREAD ? "" : " (ignored: SPREAD=0)"}, longest wait ${ms(phases.upload_wait_max_ms)}ms`,
     `${n("uploaded")} photos uploaded, took: ${sec(phases.upload_ms)}s (each p50 ${ms(phases.upload_request_p50_ms)}ms p95 ${ms(phases.upload_request_p95_ms)}ms)`,
+    `retries: ${retryLine}`,
     `${n("download")} clients downloaded ${n("downloaded")} files (${mb.toFixed(1)} MB), took: ${sec(phases.download_ms)}s`,
     ...Object.entries(thresholds).map(([k, ok]) => `${ok ? "✓" : "✗"} ${k}`),
   ];

@@ -92,6 +92,7 @@ export const ErrorCode = {
   RangeNotSatisfiable: "range_not_satisfiable",
   /** The server has no AUTH_SECRET of at least 32 bytes: it refuses every route that signs or checks a token. */
   ServerMisconfigured: "server_misconfigured",
+  RoomUnavailable: "room_unavailable",
   ShotClosed: "shot_closed",
   ShotNotFound: "shot_not_found",
   ThumbTooLarge: "thumb_too_large",

@@ -74,9 +74,30 @@ export interface RoomApi extends Async<RoomCalls> {
 export type BlobMeta = { contentType: string; size: number; etag: string };
 export type BlobBody = BlobMeta & { body: ReadableStream<Uint8Array>; range?: { offset: number; length: number } };
 
+/**
+ * An upload's bytes taken as they arrive, hashed on the way, then stored under a key made from the hash
+ * (the key is only known at the end). R2 needs the whole object, so on Workers they are kept in memory;
+ * on Deno they go to a temporary file.
+ */
+export interface BlobWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** The end of the bytes: their SHA-256 (hex) and size. */
+  finish(): Promise<{ sha256: string; size: number }>;
+  /** The bytes written so far, read back (to make a thumbnail from a small photo). */
+  read(): Promise<Uint8Array>;
+  /** Stores them under `key`, durably before it resolves. */
+  commit(key: string, contentType: string): Promise<void>;
+  /** Drops them (a refused or failed upload); safe to call after commit or twice. */
+  discard(): Promise<void>;
+  /** Time spent so far hashing, writing and flushing (ms), where the writer measures it. */
+  readonly spent?: { hash: number; write: number; flush: number };
+}
+
 /** Image storage: R2 on Cloudflare, a folder on Deno. Keys are server-made, never from input. */
 export interface BlobStore {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  /** A writer for bytes whose key depends on their hash; `sizeHint` is an upper bound when known. */
+  writer(sizeHint?: number): BlobWriter;
   get(key: string, range?: { offset: number; length?: number; suffix?: number }): Promise<BlobBody | null>;
   head(key: string): Promise<BlobMeta | null>;
   delete(key: string): Promise<void>;

@@ -42,6 +42,14 @@ for (const server of inject("servers")) {
       for (const [phase, ms] of Object.entries(s.phases)) expect(ms, phase).toBeTypeOf("number");
       expect(s.downloaded).toBeGreaterThanOrEqual(CLIENTS);
       expect(output).toContain(`${CLIENTS} clients connected, took:`);
+      // Every retry is counted by phase and cause, so a run that only passed by retrying shows it.
+      expect(Object.keys(s.retries)).toEqual(["shoot", "upload", "list", "download"]);
+      for (const [phase, causes] of Object.entries(s.retries as Record<string, Record<string, number>>))
+        expect(
+          Object.values(causes).every((n) => Number.isInteger(n) && n >= 0),
+          phase,
+        ).toBe(true);
+      expect(output).toMatch(/^retries: shoot .*; upload .*; list .*; download /m);
     });
 
     // Its own server of this kind, which the runner starts, kills 5 s in (around the shot) and starts again.

@@ -5,8 +5,11 @@ import { HttpError, fail, type Failure } from "../http-error.ts";
 
 export type PhotoMoment = { frameAt?: number; bound?: number };
 
+/** Where the fields are read from: a FormData, or the text fields a streamed form collected. */
+export type MomentFields = { get(name: string): unknown };
+
 /** The two fields of the upload form; a field that is present must be a finite number (else 400). */
-export function readMoment(form: FormData): PhotoMoment {
+export function readMoment(form: MomentFields): PhotoMoment {
   const frameAt = numberField(form, "frameAt");
   if (frameAt === null) throw new HttpError(400, ErrorCode.BadFrameAt, "frameAt must be a number of milliseconds");
   const bound = numberField(form, "bound");
@@ -24,9 +27,9 @@ export function momentProblem(m: PhotoMoment, at: number): Failure | null {
 }
 
 /** undefined when absent (or empty), null when not a finite number. */
-function numberField(form: FormData, name: string): number | undefined | null {
+function numberField(form: MomentFields, name: string): number | undefined | null {
   const v = form.get(name);
-  if (v === null || v === "") return undefined;
+  if (v === null || v === undefined || v === "") return undefined;
   if (typeof v !== "string" || v.trim() === "") return null;
   const n = Number(v);
   return Number.isFinite(n) ? n : null;

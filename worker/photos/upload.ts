@@ -1,55 +1,25 @@
 // POST /api/rooms/:roomId/photos: checks the upload, writes the bytes to the blob store under
 // content-addressed keys, then hands the room only the small record. Never decodes a full-size photo.
-import { LIMITS, ErrorCode } from "../../shared/protocol.ts";
+import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
 import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
 import { requireSecret } from "../auth/secret.ts";
-import { readBounded } from "../bounded-body.ts";
 import { verifyToken } from "../auth/token.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
+import type { BlobWriter } from "../platform.ts";
 import { type ImageInfo, checkImage, extensionFor } from "./image-check.ts";
-import { momentProblem, readMoment } from "./photo-moment.ts";
-import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
+import { MultipartReader, badForm, boundaryOf } from "./multipart-reader.ts";
+import type { PhotoMoment } from "./photo-moment.ts";
+import { readUploadForm, type UploadForm } from "./upload-form.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
+import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
+/** shotId, photo, thumb, tile, frameAt, bound and a couple a client may add; more is not an upload. */
+const MAX_PARTS = 8;
 
 const tooLarge = () => new HttpError(413, ErrorCode.PhotoTooLarge, `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
-
-const TOO_LARGE = { photo: ErrorCode.PhotoTooLarge, thumb: ErrorCode.ThumbTooLarge, tile: ErrorCode.TileTooLarge };
-
-async function fileField(form: FormData, name: keyof typeof TOO_LARGE, max: number): Promise<Uint8Array | null> {
-  const v = form.get(name);
-  if (v === null) return null;
-  if (typeof v === "string") throw new HttpError(400, ErrorCode.BadForm, `${name} must be a file`);
-  if (v.size > max) throw new HttpError(413, TOO_LARGE[name], `${name} is larger than ${max} bytes`);
-  return new Uint8Array(await v.arrayBuffer());
-}
-
-/** Reads the multipart body with readBounded (413 as soon as it passes `max` bytes: a chunked upload has
- *  no Content-Length to check first). The body is read to its end before parsing, so a body that stopped
- *  arriving (the client's link, or a server shutting down) is told apart from a malformed one: 503, which
- *  clients retry, rather than 400. */
-async function boundedForm(req: Request, max: number): Promise<FormData> {
-  const interrupted = () =>
-    new HttpError(503, ErrorCode.BodyInterrupted, "the upload stopped before its end; send it again");
-  let body: Uint8Array<ArrayBuffer>;
-  try {
-    body = await readBounded(req, max, tooLarge);
-  } catch (e) {
-    if (e instanceof HttpError) throw e;
-    throw interrupted();
-  }
-  const declared = Number(req.headers.get("Content-Length") ?? NaN);
-  if (Number.isFinite(declared) && body.byteLength < declared) throw interrupted();
-  try {
-    const headers = { "Content-Type": req.headers.get("Content-Type") ?? "" };
-    return await new Response(body, { headers }).formData();
-  } catch {
-    throw new HttpError(400, ErrorCode.BadForm, "body must be multipart/form-data with a photo field");
-  }
-}
 
 export async function uploadPhoto(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
@@ -60,24 +30,79 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   if (!claims) throw new HttpError(401, ErrorCode.BadToken, "upload token is invalid or expired");
   if (claims.room !== roomId)
     throw new HttpError(403, ErrorCode.WrongRoom, "this upload token belongs to another room");
+  const declared = Number(c.req.header("Content-Length") ?? NaN);
+  if (declared > MAX_BODY) throw tooLarge();
+  const boundary = boundaryOf(c.req.header("Content-Type") ?? null);
+  if (!boundary) throw badForm("body must be multipart/form-data with a photo field");
+  const body = c.req.raw.body;
+  if (!body) throw badForm("the body is empty");
 
-  const form = await boundedForm(c.req.raw, MAX_BODY);
-  const shotField = form.get("shotId");
-  const shotId = typeof shotField === "string" && shotField ? shotField : undefined;
+  const form = new MultipartReader(
+    body,
+    boundary,
+    { maxBytes: MAX_BODY, maxParts: MAX_PARTS, maxHeaderBytes: 1024 },
+    tooLarge,
+  );
   const room = platform.room(roomId);
-  // Refuse early (wrong member, closed shot) before any byte is written; a retry of an upload that
-  // already landed gets that photo back and writes nothing (its bytes would be orphans in the store).
-  const moment = readMoment(form);
-  const { shotId: shot, at, photo: already } = unwrap(await room.checkUpload(claims.mem, shotId));
-  if (already) {
-    const { photoId, url, thumbUrl } = already;
+  const started = performance.now();
+  // A refusal is answered with the rest of the body unread; the reader is cancelled so it is not read either.
+  let parsed: UploadForm;
+  try {
+    parsed = await readUploadForm({
+      form,
+      room,
+      memberId: claims.mem,
+      shotId: c.req.query("shot") || undefined,
+      writer: () =>
+        platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined),
+    });
+  } catch (e) {
+    form.cancel();
+    throw e;
+  }
+  if (parsed.kind === "already") {
+    // A retry of an upload that already landed gets that photo back and writes nothing.
+    const { photoId, url, thumbUrl } = parsed.photo;
     return c.json({ photoId, url, thumbUrl, created: false }, 200);
   }
-  const problem = momentProblem(moment, at);
-  if (problem) throw new HttpError(problem.status, problem.code, problem.message);
+  const { shotId: shot } = parsed;
+  if (!parsed.photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");
+  const { writer } = parsed.photo;
+  const parseMs = performance.now() - started - (writer.spent?.hash ?? 0) - (writer.spent?.write ?? 0);
+  try {
+    return await storeAndRecord(c, parseMs, {
+      roomId,
+      memberId: claims.mem,
+      shot,
+      moment: parsed.moment,
+      writer,
+      thumb: parsed.thumb,
+      tile: parsed.tile,
+    });
+  } finally {
+    await writer.discard();
+  }
+}
 
-  const photo = await fileField(form, "photo", LIMITS.maxPhotoBytes);
-  if (!photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");
+/** Checks the photo and the small images, stores the bytes, records the photo. The answer's Server-Timing splits the
+ *  upload into parse, hash, write, flush and record (ms; on Deno: workerd's clock stands still meanwhile). */
+async function storeAndRecord(
+  c: AppContext,
+  parseMs: number,
+  o: {
+    roomId: string;
+    memberId: string;
+    shot: string;
+    moment: PhotoMoment;
+    writer: BlobWriter;
+    thumb: Uint8Array | null;
+    tile: Uint8Array | null;
+  },
+): Promise<Response> {
+  const { platform } = c.var;
+  const { roomId, writer } = o;
+  const room = platform.room(roomId);
+  const photo = await writer.read();
   // Every refusal below comes from reading the files' structure, never from a decoder: refused uploads
   // take no slot and may be repeated, so each must cost no more than a walk over its bytes.
   const checked = checkImage(photo, { maxPixels: LIMITS.maxPhotoPixels });
@@ -85,14 +110,14 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const { info } = checked;
 
   // Each file's structure is walked once; what the walk read (`walked`) goes with it to the decoder.
-  let thumb = await fileField(form, "thumb", LIMITS.maxThumbBytes);
+  let thumb = o.thumb;
   let thumbInfo: ImageInfo | undefined;
   if (thumb) {
     const t = checkThumb(thumb);
     if (!t.ok) throw new HttpError(400, ErrorCode.BadThumb, `thumb: ${t.message}`);
     thumbInfo = t.info;
   }
-  const tileUpload = await fileField(form, "tile", LIMITS.maxTileBytes);
+  const tileUpload = o.tile;
   let tileInfo: ImageInfo | undefined;
   if (tileUpload) {
     const t = checkTile(tileUpload);
@@ -116,10 +141,15 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     tile = t.ok ? t.rgba : null;
   }
 
+  const hashStart = performance.now();
+  const { sha256: sha, size } = await writer.finish();
+  const hashMs = performance.now() - hashStart;
+  const storeStart = performance.now();
+  const before = { ...(writer.spent ?? { hash: 0, write: 0, flush: 0 }) };
   // Keys of this upload alone: a removal of a photo with the same bytes cannot delete them (blob-key.ts).
   const named = uploadNamer();
-  const key = blobKey(roomId, named(await sha256Hex(photo)), extensionFor(info.type));
-  const writes: Array<Promise<void>> = [platform.blobs.put(key, photo, info.type)];
+  const key = blobKey(roomId, named(sha), extensionFor(info.type));
+  const writes: Array<Promise<void>> = [writer.commit(key, info.type)];
   let thumbKey: string | null = null;
   let tileKey: string | null = null;
   if (thumb) {
@@ -136,21 +166,25 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     writes.push(platform.blobs.put(tileKey, tile, "application/octet-stream"));
   }
   await Promise.all(writes);
+  const storeMs = performance.now() - storeStart;
+  const flushMs = (writer.spent?.flush ?? 0) - before.flush;
+  const recordStart = performance.now();
 
   const r = unwrap(
     await room.recordPhoto({
-      memberId: claims.mem,
-      shotId: shot,
+      memberId: o.memberId,
+      shotId: o.shot,
       key,
       thumbKey,
       tileKey,
       type: info.type,
-      bytes: photo.byteLength,
+      bytes: size,
       width: info.width,
       height: info.height,
-      ...moment,
+      ...o.moment,
     }),
   );
+  const recordMs = performance.now() - recordStart;
   const { photoId, url, thumbUrl } = r.photo;
   if (!r.created) {
     // A concurrent attempt of the same member landed first: these keys are this attempt's alone and
@@ -158,13 +192,22 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     const mine = [key, thumbKey, tileKey].filter((k): k is string => k !== null);
     platform.waitUntil(Promise.all(mine.map((k) => platform.blobs.delete(k))));
   }
+  const spent = writer.spent ?? { hash: 0, write: 0, flush: 0 };
+  const split: Array<[string, number]> = [
+    ["parse", parseMs],
+    ["hash", before.hash + hashMs],
+    ["write", before.write + storeMs - flushMs],
+    ["flush", spent.flush],
+    ["record", recordMs],
+  ];
+  c.header("Server-Timing", split.map(([k, ms]) => `${k};dur=${ms.toFixed(2)}`).join(", "));
   if (r.created && tile) {
     // After the room recorded the photo, off the upload's path; the builder catches up from the
     // room's index if this is lost.
     const rgba = tile;
     platform.waitUntil(
       platform
-        .mosaic(roomId, shot)
+        .mosaic(roomId, o.shot)
         .add(photoId, rgba)
         .then((res) => {
           if (!res.ok) console.error(`[upload] mosaic add ${roomId}/${photoId}: ${res.code}`);

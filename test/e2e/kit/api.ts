@@ -45,10 +45,10 @@ export class Api {
     files: { photo?: Uint8Array; thumb?: Uint8Array; tile?: Uint8Array; shotId?: string; type?: string },
   ) {
     const form = new FormData();
+    if (files.shotId) form.set("shotId", files.shotId);
     if (files.photo) form.set("photo", new Blob([files.photo], { type: files.type ?? "image/jpeg" }), "photo.jpg");
     if (files.thumb) form.set("thumb", new Blob([files.thumb], { type: "image/jpeg" }), "thumb.jpg");
     if (files.tile) form.set("tile", new Blob([files.tile], { type: "image/jpeg" }), "tile.jpg");
-    if (files.shotId) form.set("shotId", files.shotId);
     return this.json<{ photoId: string; url: string; thumbUrl: string | null }>(`/api/rooms/${roomId}/photos`, {
       method: "POST",
       headers: { Authorization: `Bearer ${uploadToken}` },

@@ -1,11 +1,14 @@
 // BlobStore over an R2 bucket.
+import { memoryBlobWriter } from "./memory-blob-writer.ts";
 import type { BlobStore } from "../../platform.ts";
 
 export function r2BlobStore(bucket: R2Bucket): BlobStore {
+  const put = async (key: string, bytes: Uint8Array, contentType: string) => {
+    await bucket.put(key, bytes, { httpMetadata: { contentType } });
+  };
   return {
-    async put(key, bytes, contentType) {
-      await bucket.put(key, bytes, { httpMetadata: { contentType } });
-    },
+    put,
+    writer: (sizeHint) => memoryBlobWriter(put, sizeHint),
     async get(key, range) {
       const obj = await bucket.get(key, range ? { range } : undefined);
       if (!obj) return null;

@@ -1,0 +1,153 @@
+// Upload stampede benchmark: N phones upload a photo and its thumb at once (one Node client, every request
+// in flight together), against the project and against the floor (the least an upload can do on the same
+// server), run floor, project, floor on each server. `npx tsx bench/upload-bench.ts [--quick] [--servers
+// miniflare,deno] [--n 1000]`; --quick is 200 uploads and one floor run.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort, startServer, type LocalServer } from "../scripts/local-server.ts";
+import { Api, fixture } from "../test/e2e/kit/api.ts";
+import { uploadBurst, type BurstResult, type UploadTarget } from "./upload-burst.ts";
+
+type Kind = "miniflare" | "deno";
+const ROOT = resolve(import.meta.dirname, "..");
+const argv = process.argv.slice(2);
+const flag = (k: string) => argv.includes(k);
+const value = (k: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : undefined);
+const QUICK = flag("--quick");
+const N = Number(value("--n") ?? (QUICK ? 200 : 1000));
+const SERVERS = (value("--servers") ?? "miniflare,deno").split(",") as Kind[];
+const FILES = { photo: fixture("photo.jpg"), thumb: fixture("thumb.jpg") };
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+
+/** Starts the floor for `kind` on a free port and waits until it answers. */
+async function startFloor(kind: Kind): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = kind === "deno" ? mkdtempSync(join(tmpdir(), "simulshot-floor-")) : "";
+  const child: ChildProcess =
+    kind === "deno"
+      ? spawn("npx", ["deno", "run", "-A", "bench/upload-floor-deno.ts"], {
+          cwd: ROOT,
+          env: { ...process.env, PORT: String(port), DATA_DIR: dir },
+          stdio: ["ignore", "inherit", "inherit"],
+          detached: true,
+        })
+      : spawn("npx", ["tsx", "bench/upload-floor-serve.ts", "--port", String(port)], {
+          cwd: ROOT,
+          stdio: ["ignore", "ignore", "inherit"],
+          detached: true,
+        });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (i > 300 || child.exitCode !== null) throw new Error(`the ${kind} floor did not start`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function floorRun(kind: Kind, tag: string): Promise<BurstResult> {
+  const floor = await startFloor(kind);
+  try {
+    const target: UploadTarget = { path: (i) => `/upload?member=m${i}`, headers: () => ({}), fields: () => [] };
+    return await uploadBurst(floor.url, target, N, FILES, tag);
+  } finally {
+    await floor.stop();
+  }
+}
+
+/** The project: N guests join a room over WebSockets, the owner shoots, and at the instant all upload. */
+async function projectRun(kind: Kind, tag: string): Promise<BurstResult> {
+  const server: LocalServer = await startServer(kind);
+  const api = new Api(server.url);
+  const guests: Array<Awaited<ReturnType<Api["joinGuest"]>>> = [];
+  try {
+    const { token } = await api.login("Bench");
+    const { roomId } = await api.createRoom(token, `upload bench ${N}`);
+    for (let i = 0; i < N; i += 50)
+      guests.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, N - i) }, (_, k) => api.joinGuest(roomId, `${tag}-${i + k}`)),
+        )),
+      );
+    const shot = await api.shoot(roomId, token);
+    if (shot.status !== 202) throw new Error(`shoot: ${shot.status} ${JSON.stringify(shot.body)}`);
+    const { shotId, at } = shot.body;
+    await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now()) + 100));
+    const target: UploadTarget = {
+      path: () => `/api/rooms/${roomId}/photos`,
+      headers: (i) => ({ Authorization: `Bearer ${guests[i]!.uploadToken}` }),
+      fields: () => [["shotId", shotId]],
+    };
+    return await uploadBurst(server.url, target, N, FILES, tag);
+  } finally {
+    for (const g of guests) g.ws.close();
+    await server.stop();
+  }
+}
+
+const failures = (r: BurstResult) =>
+  [...Object.entries(r.noAnswer), ...Object.entries(r.refused)].map(([k, v]) => `${k}×${v}`).join(" ") || "–";
+
+async function main(): Promise<void> {
+  console.log(
+    `upload bench: ${N} uploads at once, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, load ${load()}`,
+  );
+  const rows: string[] = [];
+  const splits: Array<[Kind, Record<string, number>]> = [];
+  for (const kind of SERVERS) {
+    const runs: Array<[string, BurstResult, string]> = [];
+    const order: Array<"floor" | "project"> = QUICK ? ["floor", "project"] : ["floor", "project", "floor"];
+    for (const [i, what] of order.entries()) {
+      const before = load();
+      const tag = `${kind}-${what}-${i}-${Date.now()}`;
+      const r = what === "floor" ? await floorRun(kind, tag) : await projectRun(kind, tag);
+      runs.push([what, r, before]);
+      console.log(
+        `${kind} ${what}: ${(r.phaseMs / 1000).toFixed(2)} s, ${r.firstTry}/${r.n} on the first attempt (${failures(r)}), load ${before}`,
+      );
+    }
+    const floors = runs.filter(([w]) => w === "floor").map(([, r]) => r.phaseMs);
+    const project = runs.find(([w]) => w === "project")![1];
+    splits.push([kind, project.split]);
+    const floorMs = floors.reduce((a, b) => a + b, 0) / floors.length;
+    rows.push(
+      `| ${kind} | ${floors.map((f) => (f / 1000).toFixed(2)).join(" / ")} s | ${(project.phaseMs / 1000).toFixed(2)} s | ` +
+        `${(project.phaseMs / floorMs).toFixed(2)}× | ${project.firstTry}/${project.n} | ${failures(project)} | ` +
+        `${runs
+          .filter(([w]) => w === "floor")
+          .map(([, r]) => `${r.firstTry}/${r.n}`)
+          .join(" ")} |`,
+    );
+  }
+  console.log(
+    `\n| server | floor (each run) | project | project ÷ mean floor | project first-try acks | project failures | floor first-try acks |`,
+  );
+  console.log(`|---|---:|---:|---:|---:|---|---|`);
+  for (const r of rows) console.log(r);
+  for (const [kind, split] of splits)
+    console.log(
+      `${kind} project, Server-Timing per upload (mean ms, overlapping): ${Object.entries(split)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(", ")}`,
+    );
+  console.log(`(${FILES.photo.length} B photo + ${FILES.thumb.length} B thumb per upload; load after: ${load()})`);
+}
+
+await main();
