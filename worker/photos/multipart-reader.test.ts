@@ -100,6 +100,11 @@ describe("MultipartReader", () => {
     const { bytes, boundary } = await encode(form);
     const cut = new MultipartReader(chunked(bytes, 1000, { n: 0 }, 5000), boundary, limits, tooLarge);
     expect(await failure(readAll(cut))).toEqual({ status: 503, code: "body_interrupted" });
+    // The same bytes with their whole length declared arrived whole: a form that ends inside a part is malformed.
+    const whole = bytes.subarray(0, 5000);
+    const declared = { ...limits, declaredBytes: whole.length };
+    const unclosed = new MultipartReader(chunked(whole, 1000), boundary, declared, tooLarge);
+    expect(await failure(readAll(unclosed))).toEqual({ status: 400, code: "bad_form" });
     const empty = new MultipartReader(chunked(new Uint8Array(0), 10), boundary, limits, tooLarge);
     expect(await failure(readAll(empty))).toEqual({ status: 400, code: "bad_form" });
     const long = new TextEncoder().encode(

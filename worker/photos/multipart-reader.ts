@@ -5,7 +5,8 @@ import { ErrorCode } from "../../shared/protocol.ts";
 import { HttpError } from "../http-error.ts";
 
 export type PartHead = { name: string; filename: string | null; contentType: string | null };
-export type MultipartLimits = { maxBytes: number; maxParts: number; maxHeaderBytes: number };
+/** `declaredBytes`: the request's Content-Length, when it sent one (a body that ended after all of them is whole). */
+export type MultipartLimits = { maxBytes: number; maxParts: number; maxHeaderBytes: number; declaredBytes?: number };
 
 const CRLF2 = new Uint8Array([13, 10, 13, 10]);
 
@@ -136,9 +137,12 @@ export class MultipartReader {
     return true;
   }
 
-  /** The body ended inside a part: cut short (503, retried) rather than malformed. */
+  /** The body ended inside a part: cut short (503, retried), unless every declared byte arrived: then the
+   *  form itself is malformed (400), and sending it again would not help. */
   private cut(): HttpError {
-    return this.parts === 0 && this.bytesRead === 0 ? badForm("the body is empty") : interrupted();
+    if (this.parts === 0 && this.bytesRead === 0) return badForm("the body is empty");
+    const whole = this.limits.declaredBytes !== undefined && this.bytesRead >= this.limits.declaredBytes;
+    return whole ? badForm("the form ends inside a part (no closing boundary)") : interrupted();
   }
 }
 

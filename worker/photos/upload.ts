@@ -40,7 +40,12 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
   const form = new MultipartReader(
     body,
     boundary,
-    { maxBytes: MAX_BODY, maxParts: MAX_PARTS, maxHeaderBytes: 1024 },
+    {
+      maxBytes: MAX_BODY,
+      maxParts: MAX_PARTS,
+      maxHeaderBytes: 1024,
+      ...(Number.isSafeInteger(declared) ? { declaredBytes: declared } : {}),
+    },
     tooLarge,
   );
   const room = platform.room(roomId);
