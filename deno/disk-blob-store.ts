@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import type { BlobMeta, BlobStore, BlobWriter } from "../worker/platform.ts";
 import type { Sql } from "../worker/sql.ts";
 import { safePath } from "./safe-path.ts";
+import { concatBytes } from "../shared/concat-bytes.ts";
 
 type MetaRow = { content_type: string; size: number; etag: string };
 
@@ -58,7 +59,7 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
     /** The held bytes to the temp file, which is opened on first use. */
     const spill = async (): Promise<Deno.FsFile> => {
       file ??= await Deno.open(tmp, { write: true, create: true, truncate: true });
-      const bytes = concat(held);
+      const bytes = concatBytes(held);
       held = [];
       if (bytes.length) await writeAll(file, bytes);
       return file;
@@ -78,7 +79,7 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
         return { sha256: digest(), size };
       },
       async read() {
-        return file ? await Deno.readFile(tmp) : concat(held);
+        return file ? await Deno.readFile(tmp) : concatBytes(held);
       },
       async commit(key, contentType) {
         const path = pathOf(key);
@@ -164,17 +165,6 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
  *  bytes: an upload has already hashed its files for their keys, and a second pass over 15 MB is waste. */
 function newEtag(): string {
   return `"${crypto.randomUUID()}"`;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A stream of the next `length` bytes of an open file, closing it at the end or on cancel. */

@@ -3,6 +3,7 @@
 // breaks a limit, never after buffering the rest. Part bodies come out as the chunks the stream gave.
 import { ErrorCode } from "../../shared/protocol.ts";
 import { HttpError } from "../http-error.ts";
+import { concatBytes } from "../../shared/concat-bytes.ts";
 
 export type PartHead = { name: string; filename: string | null; contentType: string | null };
 /** `declaredBytes`: the request's Content-Length, when it sent one (a body that ended after all of them is whole). */
@@ -59,7 +60,7 @@ export class MultipartReader {
     if (this.last) return null;
     if (this.parts === 0) {
       // The first delimiter has no CRLF before it (a preamble is allowed and skipped).
-      this.buf = concat(new Uint8Array([13, 10]), this.buf);
+      this.buf = concatBytes([new Uint8Array([13, 10]), this.buf]);
       await this.skipTo();
     }
     // After a delimiter: "--" ends the body, CRLF starts a part.
@@ -108,7 +109,7 @@ export class MultipartReader {
   async bytes(max: number, tooLarge?: () => HttpError): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     for await (const c of this.body(max, tooLarge)) chunks.push(c);
-    return chunks.length === 1 ? chunks[0]! : concat(...chunks);
+    return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
   }
 
   private async skipTo(): Promise<void> {
@@ -133,7 +134,7 @@ export class MultipartReader {
       this.cancel();
       throw this.tooLarge();
     }
-    this.buf = this.buf.length ? concat(this.buf, next.value) : next.value;
+    this.buf = this.buf.length ? concatBytes([this.buf, next.value]) : next.value;
     return true;
   }
 
@@ -173,14 +174,4 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
     if (k === needle.length) return i;
   }
   return -1;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
