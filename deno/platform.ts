@@ -49,5 +49,11 @@ export function denoPlatform(opts: {
     limits: opts.limits,
     clientIp: opts.clientIp,
     waitUntil: (p) => background.add(p),
+    // Deno's server reads and drops a cancelled body itself, keeping the connection; read by the handler
+    // after the answer, it closes the connection instead.
+    answerEarly: async (answer, rest) => {
+      rest.cancel();
+      return answer;
+    },
   };
 }

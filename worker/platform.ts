@@ -136,4 +136,11 @@ export type Platform = {
   clientIp(request: Request): string;
   /** Runs work after the response (ctx.waitUntil on Workers). */
   waitUntil(p: Promise<unknown>): void;
+  /** An answer decided before its request's body was read to its end: it goes out at once, and the rest of
+   *  the body is dropped so the connection can carry the client's next request (discard-body.ts). Workers
+   *  read and drop it before the answer ends; Deno cancels it, and its server drops the rest itself. */
+  answerEarly(answer: Response, rest: UnreadBody): Promise<Response>;
 };
+
+/** The rest of a request body: read and dropped (within the route's cap), or cancelled. */
+export type UnreadBody = { discard(): Promise<void>; cancel(): void };

@@ -2,7 +2,9 @@
 // (whole body, number of parts, header size, each part's size): an upload is refused at the byte that
 // breaks a limit, never after buffering the rest. Part bodies come out as the chunks the stream gave.
 import { ErrorCode } from "../../shared/protocol.ts";
+import { discardRest } from "../discard-body.ts";
 import { HttpError } from "../http-error.ts";
+import type { UnreadBody } from "../platform.ts";
 import { concatBytes } from "../../shared/concat-bytes.ts";
 
 export type PartHead = { name: string; filename: string | null; contentType: string | null };
@@ -22,7 +24,7 @@ export function boundaryOf(contentType: string | null): string | null {
   return m ? (m[1] ?? m[2] ?? null) : null;
 }
 
-export class MultipartReader {
+export class MultipartReader implements UnreadBody {
   private buf: Uint8Array = new Uint8Array(0);
   private ended = false;
   private last = false;
@@ -32,6 +34,8 @@ export class MultipartReader {
   bytesRead = 0;
   private readonly delimiter: Uint8Array;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The stream read in flight, if any. */
+  private reading: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
 
   constructor(
     body: ReadableStream<Uint8Array>,
@@ -43,15 +47,18 @@ export class MultipartReader {
     this.delimiter = new TextEncoder().encode(`\r\n--${boundary}`);
   }
 
-  /** Stops reading: the rest of the body is never read. */
+  /** Stops reading: the rest of the body is left to the runtime (Deno drops it; workerd closes the connection). */
   cancel(): void {
     this.reader.cancel().catch(() => {});
   }
 
-  /** Reads the rest of the body and drops it (bounded by the body limit), so an early answer reaches a client
-   *  that is still sending: a server that closes with request bytes unread resets the connection. */
-  async drain(): Promise<void> {
-    while (!this.ended) await this.more();
+  /** Reads the rest of the body and drops it, within the body limit (discard-body.ts says why). A read the
+   *  parser left pending (the room refused while a chunk was awaited) is let finish first: workerd allows
+   *  one pending read at a time. */
+  async discard(): Promise<void> {
+    await this.reading?.catch(() => {});
+    this.buf = new Uint8Array(0);
+    return discardRest(this.reader, this.limits.maxBytes - this.bytesRead);
   }
 
   /** The next part's head, skipping whatever is left of the current part; null after the closing boundary. */
@@ -121,9 +128,12 @@ export class MultipartReader {
     if (this.ended) return false;
     let next: ReadableStreamReadResult<Uint8Array>;
     try {
-      next = await this.reader.read();
+      this.reading = this.reader.read();
+      next = await this.reading;
     } catch {
       throw interrupted();
+    } finally {
+      this.reading = null;
     }
     if (next.done) {
       this.ended = true;

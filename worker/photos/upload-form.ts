@@ -1,8 +1,8 @@
 // Reads an upload's form as it arrives. The room's check (may this member upload into this shot) starts
 // as soon as the shot is known (`?shot=`, a leading `shotId` field, or the first file part: the latest
 // shot), and the photo keeps arriving meanwhile, held back until the check passes: no byte reaches the
-// blob store before it, a refusal is answered at once with the rest unread, and bytes are never left
-// unread while waiting on the room (workerd resets connections whose request bytes sit unread).
+// blob store before it, a refusal is answered at once (the route then drops the rest), and bytes are never
+// left unread while waiting on the room (workerd resets connections whose request bytes sit unread).
 import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import type { PhotoPage } from "../../shared/protocol.ts";
@@ -102,13 +102,16 @@ export async function readUploadForm(o: {
       if (head.name === "photo") {
         writer = o.writer();
         const got = await receivePhoto(form, check, writer);
-        if (got.already) return already(form, got.already);
+        if (got.already) return { kind: "already", photo: got.already };
       } else if (head.name === "thumb") {
         thumb = await form.bytes(LIMITS.maxThumbBytes, fieldTooLarge("thumb", LIMITS.maxThumbBytes));
       } else {
         tile = await form.bytes(LIMITS.maxTileBytes, fieldTooLarge("tile", LIMITS.maxTileBytes));
       }
     }
+    // Whatever follows the closing boundary, to the body's end: a server answering with request bytes
+    // unread may not keep the connection (discard-body.ts).
+    await form.discard();
     check ??= new RoomCheck(o.room, o.memberId, undefined);
     // Read before the room's answer, as an unreadable number is refused whatever the room says.
     const moment = readMoment(momentFields);
@@ -141,22 +144,21 @@ async function receivePhoto(
     () => "checked" as const,
     () => "checked" as const,
   );
-  let landed: PhotoView | null = null;
   let checked = false;
   for (;;) {
     const read = chunks.next();
-    // Abandoned when the check refuses: the route cancels the body, which ends this read.
+    // Abandoned when the check refuses or finds the photo landed: the route reads and drops the rest.
     read.catch(() => {});
     if (!checked && (await Promise.race([read.then(() => "read" as const), settled])) === "checked") {
       checked = true;
       const r = check.result;
       if (r instanceof HttpError) throw r;
-      if (r?.photo) landed = r.photo;
-      else for (const h of held.splice(0)) await writer.write(h);
+      // A retry of a photo that is already there: answered now, keeping nothing.
+      if (r?.photo) return { already: r.photo };
+      for (const h of held.splice(0)) await writer.write(h);
     }
     const step = await read;
     if (step.done) break;
-    if (landed) continue; // a retry of a photo that is already there: read to the end, keep nothing
     if (checked) await writer.write(step.value);
     else held.push(step.value);
   }
@@ -164,11 +166,4 @@ async function receivePhoto(
   if (v.photo) return { already: v.photo };
   for (const h of held.splice(0)) await writer.write(h);
   return {};
-}
-
-/** A retry of a photo that already landed: its answer is sent after the rest of the body is read, so the
- *  client gets it (a close with bytes unread is a reset, and a reset would be retried again). */
-async function already(form: MultipartReader, photo: PhotoView): Promise<UploadForm> {
-  await form.drain();
-  return { kind: "already", photo };
 }

@@ -3,15 +3,16 @@
 import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
 import { bearer, roomIdParam, type AppContext } from "../app-env.ts";
 import { requireSecret } from "../auth/secret.ts";
-import { verifyToken } from "../auth/token.ts";
-import { HttpError, unwrap } from "../http-error.ts";
+import { type UploadClaims, verifyToken } from "../auth/token.ts";
+import { unreadBody } from "../discard-body.ts";
+import { HttpError, onError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
 import type { BlobWriter } from "../platform.ts";
 import { type ImageInfo, checkImage, extensionFor } from "./image-check.ts";
 import { MultipartReader, badForm, boundaryOf } from "./multipart-reader.ts";
 import type { PhotoMoment } from "./photo-moment.ts";
-import { readUploadForm, type UploadForm } from "./upload-form.ts";
+import { readUploadForm } from "./upload-form.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
 
@@ -22,53 +23,72 @@ const MAX_PARTS = 8;
 const tooLarge = () => new HttpError(413, ErrorCode.PhotoTooLarge, `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
 
 export async function uploadPhoto(c: AppContext): Promise<Response> {
+  const declared = Number(c.req.header("Content-Length") ?? NaN);
+  const body = c.req.raw.body;
+  let form: MultipartReader | null = null;
+  try {
+    const { claims, boundary } = await admit(c, declared);
+    if (!body) throw badForm("the body is empty");
+    form = new MultipartReader(
+      body,
+      boundary,
+      {
+        maxBytes: MAX_BODY,
+        maxParts: MAX_PARTS,
+        maxHeaderBytes: 1024,
+        ...(Number.isSafeInteger(declared) ? { declaredBytes: declared } : {}),
+      },
+      tooLarge,
+    );
+    return await receive(c, claims, form, declared);
+  } catch (e) {
+    const answer = onError(e instanceof Error ? e : new Error(String(e)), c);
+    // A body declared over the cap is not read: the server may close the connection after the answer.
+    if (declared > MAX_BODY) return answer;
+    if (form) return c.var.platform.answerEarly(answer, form);
+    if (body && !body.locked) return c.var.platform.answerEarly(answer, unreadBody(body, MAX_BODY));
+    return answer;
+  }
+}
+
+/** The checks made before any byte of the body is read: rate, token, room, declared size, form type. */
+async function admit(c: AppContext, declared: number): Promise<{ claims: UploadClaims; boundary: string }> {
   const roomId = roomIdParam(c);
   // Per address and room: a venue's phones share one address (see RATE_LIMITS).
   await limitPerIp(c, "uploads", roomId);
-  const { platform } = c.var;
-  const claims = await verifyToken(bearer(c), "upload", requireSecret(platform));
+  const claims = await verifyToken(bearer(c), "upload", requireSecret(c.var.platform));
   if (!claims) throw new HttpError(401, ErrorCode.BadToken, "upload token is invalid or expired");
   if (claims.room !== roomId)
     throw new HttpError(403, ErrorCode.WrongRoom, "this upload token belongs to another room");
-  const declared = Number(c.req.header("Content-Length") ?? NaN);
   if (declared > MAX_BODY) throw tooLarge();
   const boundary = boundaryOf(c.req.header("Content-Type") ?? null);
   if (!boundary) throw badForm("body must be multipart/form-data with a photo field");
-  const body = c.req.raw.body;
-  if (!body) throw badForm("the body is empty");
+  return { claims, boundary };
+}
 
-  const form = new MultipartReader(
-    body,
-    boundary,
-    {
-      maxBytes: MAX_BODY,
-      maxParts: MAX_PARTS,
-      maxHeaderBytes: 1024,
-      ...(Number.isSafeInteger(declared) ? { declaredBytes: declared } : {}),
-    },
-    tooLarge,
-  );
+/** Reads the form (the room's check racing the photo's reads), then stores and records the photo. */
+async function receive(
+  c: AppContext,
+  claims: UploadClaims,
+  form: MultipartReader,
+  declared: number,
+): Promise<Response> {
+  const { platform } = c.var;
+  const roomId = roomIdParam(c);
   const room = platform.room(roomId);
   const started = performance.now();
-  // A refusal is answered with the rest of the body unread; the reader is cancelled so it is not read either.
-  let parsed: UploadForm;
-  try {
-    parsed = await readUploadForm({
-      form,
-      room,
-      memberId: claims.mem,
-      shotId: c.req.query("shot") || undefined,
-      writer: () =>
-        platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined),
-    });
-  } catch (e) {
-    form.cancel();
-    throw e;
-  }
+  const parsed = await readUploadForm({
+    form,
+    room,
+    memberId: claims.mem,
+    shotId: c.req.query("shot") || undefined,
+    writer: () =>
+      platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined),
+  });
   if (parsed.kind === "already") {
     // A retry of an upload that already landed gets that photo back and writes nothing.
     const { photoId, url, thumbUrl } = parsed.photo;
-    return c.json({ photoId, url, thumbUrl, created: false }, 200);
+    return platform.answerEarly(c.json({ photoId, url, thumbUrl, created: false }, 200), form);
   }
   const { shotId: shot } = parsed;
   if (!parsed.photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");

@@ -4,6 +4,7 @@ import { createApp } from "../../app.ts";
 import { authSecret } from "../../auth/secret.ts";
 import { parseAllowedOrigins } from "../../room/origin-check.ts";
 import { bindingLimits, cfClientIp } from "./binding-limits.ts";
+import { answerEarly } from "./early-answer.ts";
 import { roomStub } from "./durable-stubs.ts";
 import { mosaicClient } from "./mosaic-object.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
@@ -22,6 +23,7 @@ const app = createApp<Env>((env, ctx) => ({
   limits: bindingLimits(env),
   clientIp: cfClientIp,
   waitUntil: (p) => ctx?.waitUntil(p),
+  answerEarly,
 }));
 
 export default app;
