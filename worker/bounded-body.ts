@@ -1,6 +1,7 @@
 // Reads a request body that must stay small, never holding more than its limit: a declared
 // Content-Length is checked before reading, then bytes are counted as they stream, and reading stops
 // at the first byte past the limit. The rest is never read: the answer goes out before it arrives.
+import { concatBytes } from "../shared/concat-bytes.ts";
 import { HttpError } from "./http-error.ts";
 
 export async function readBounded(
@@ -25,11 +26,5 @@ export async function readBounded(
     }
     chunks.push(next.value);
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
