@@ -66,7 +66,9 @@ function harmlessTwin(c: Case): Pick<Case, "files" | "code" | "status"> {
   return { files: { photo: text(c.files.photo) }, status: 415, code: "not_an_image" };
 }
 
-/** Resident memory of every process in the server's process group (npx, wrangler, workerd; deno), in MB. */
+/** Resident memory, in MB, of the processes in the server's process group that run the worker and so decode
+ *  images: workerd, deno. Not wrangler's and npx's Node processes: they only pass bytes on, and their heaps'
+ *  garbage collections moved the sum by ±20 MB between slices, the size of the leak this test looks for. */
 function groupRssMb(pgid: number): number {
   let kb = 0;
   for (const d of readdirSync("/proc")) {
@@ -74,6 +76,7 @@ function groupRssMb(pgid: number): number {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
+      if (!/^(workerd|deno)$/.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
       kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d}/status`, "utf8"))?.[1] ?? 0);
     } catch {
       // gone meanwhile
