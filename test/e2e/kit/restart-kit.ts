@@ -4,7 +4,7 @@
 import { expect } from "vitest";
 import type { Api } from "./api.ts";
 import { photoFor, uploadRetry } from "./http-kit.ts";
-import { tracedClient } from "./sockets.ts";
+import { tracedClient, until } from "./sockets.ts";
 
 export type Traced = ReturnType<typeof tracedClient>;
 
@@ -14,6 +14,8 @@ export async function syncedRoom(api: Api, n: number, prefix: string) {
   const { roomId } = await api.createRoom(token);
   const clients = Array.from({ length: n }, (_, i) => tracedClient(api, roomId, { clientId: `${prefix}-${i}` }));
   await Promise.all(clients.map((c) => c.client.once("sync")));
+  // The first probes go out with the join and are answered before it is through: synced is not yet joined.
+  await until(() => clients.every((c) => c.client.memberId), 10_000, "every client welcomed");
   return { token, roomId, clients, memberIds: clients.map((c) => c.client.memberId) };
 }
 
