@@ -33,6 +33,8 @@ export default defineConfig({
               bindings: {
                 SHOT_WINDOW_MS: "2000",
                 UPLOAD_SPREAD_RATE: "10",
+                // Shards of 10 members, so a test room of 25 spreads over 3 (test/workers/sharded-room.test.ts).
+                SHARD_MEMBERS: "10",
                 AUTH_SECRET: "workers-test-secret-of-at-least-32-bytes",
               },
               // Every request of this suite comes from no address at all, so all share one key: the per-IP

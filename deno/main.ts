@@ -20,6 +20,7 @@ const env: ServerEnv = {
   ORGANIZER_KEY: Deno.env.get("ORGANIZER_KEY"),
   SHOT_WINDOW_MS: Deno.env.get("SHOT_WINDOW_MS"),
   MAX_ROOM_MEMBERS: Deno.env.get("MAX_ROOM_MEMBERS"),
+  SHARD_MEMBERS: Deno.env.get("SHARD_MEMBERS"),
   UPLOAD_SPREAD_RATE: Deno.env.get("UPLOAD_SPREAD_RATE"),
   ALLOWED_ORIGINS: Deno.env.get("ALLOWED_ORIGINS"),
 };

@@ -3,6 +3,7 @@
 import { authSecret } from "../worker/auth/secret.ts";
 import type { BlobStore, Platform } from "../worker/platform.ts";
 import { parseAllowedOrigins } from "../worker/room/origin-check.ts";
+import { maxRoomMembers, shardMembers } from "../worker/room/room-config.ts";
 import type { RateLimiter } from "../worker/rate-limits.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
 import type { MosaicRegistry } from "./mosaic-registry.ts";
@@ -40,6 +41,8 @@ export function denoPlatform(opts: {
   const { env, rooms, background } = opts;
   return {
     room: (roomId) => rooms.room(roomId),
+    shardMembers: shardMembers(env),
+    maxRoomMembers: maxRoomMembers(env),
     mosaic: (roomId, shotId) => opts.mosaics.mosaic(roomId, shotId),
     blobs: opts.blobs,
     cache: null,

@@ -7,6 +7,8 @@ import { engineConfig, type RoomEnv } from "../worker/room/room-config.ts";
 import { RoomEngine } from "../worker/room/room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade, socketClientId } from "../worker/room/room-entry.ts";
 import type { Attachment, Conn, RoomHost } from "../worker/room/room-host.ts";
+import type { RoomTotals, ShardCounts, ShardInit, ShotAnnouncement } from "../worker/room/shard-calls.ts";
+import type { ShardPeer } from "../worker/room/shard-link.ts";
 import type { SqliteFile } from "./sqlite.ts";
 
 /** A socket's identity is kept in memory: a Durable Object stores it in the socket's attachment to
@@ -43,7 +45,7 @@ class SocketConn implements Conn {
   }
 }
 
-export class RoomActor implements RoomApi {
+export class RoomActor implements RoomApi, ShardPeer {
   readonly engine: RoomEngine;
   private readonly conns = new Set<SocketConn>();
   private timers = 0;
@@ -54,12 +56,14 @@ export class RoomActor implements RoomApi {
     private readonly db: SqliteFile,
     env: RoomEnv,
     setAlarm: (at: number | null) => void,
+    peer: (roomId: string, index: number) => ShardPeer,
   ) {
     const host: RoomHost = {
       sql: db,
       connections: () => this.conns,
       setAlarm,
       now: () => Date.now(),
+      peer,
       defer: (fn, ms) => {
         this.timers++;
         setTimeout(() => {
@@ -119,6 +123,26 @@ export class RoomActor implements RoomApi {
   }
   async stats(userId: string) {
     return this.use().stats(userId);
+  }
+
+  // ---- between the objects of a sharded room (worker/room/shard-calls.ts) ----
+  async initShard(init: ShardInit) {
+    return this.use().initShard(init);
+  }
+  async shardShoot(shot: ShotAnnouncement) {
+    return this.use().shardShoot(shot);
+  }
+  async shardDone(done: { shotId: string; uploaded: number; missing: number }) {
+    return this.use().shardDone(done);
+  }
+  async shardTotals(totals: RoomTotals) {
+    return this.use().shardTotals(totals);
+  }
+  async reportCounts(counts: ShardCounts) {
+    return this.use().reportCounts(counts);
+  }
+  async clockNow() {
+    return this.use().clockNow();
   }
 
   async fetch(request: Request): Promise<Response> {

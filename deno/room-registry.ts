@@ -1,10 +1,13 @@
-// The Deno server's rooms: one actor per room, opened from its SQLite file on first use and closed
-// when idle, plus every room's durable alarm. An id with no file is answered by the engine itself,
-// over an empty in-memory database, so a stray request never creates a file.
+// The Deno server's rooms: one actor per room object (a sharded room's coordinator and each shard), opened
+// from its SQLite file on first use and closed when idle, plus every room's durable alarm. An id with no file
+// is answered by the engine itself, over an empty in-memory database, so a stray request never creates a file.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOM_ID } from "../shared/protocol.ts";
 import type { RoomApi } from "../worker/platform.ts";
+import type { ShardPeer } from "../worker/room/shard-link.ts";
+import { shardCount, shardName } from "../worker/room/shard-routing.ts";
+import { shardedRoom } from "../worker/room/sharded-room.ts";
 import type { RoomEnv } from "../worker/room/room-config.ts";
 import type { Sql } from "../worker/sql.ts";
 import { Alarms, sqlAlarmStore } from "./alarms.ts";
@@ -27,8 +30,13 @@ export class RoomRegistry {
     serverDb: Sql,
   ) {
     mkdirSync(dir, { recursive: true });
-    this.nowhere = new RoomActor(openSqlite(":memory:"), env, () => {});
-    this.alarms = new Alarms(sqlAlarmStore(serverDb), (roomId) => this.load(roomId, false)?.alarm());
+    this.nowhere = new RoomActor(
+      openSqlite(":memory:"),
+      env,
+      () => {},
+      (r, i) => this.object(r, i),
+    );
+    this.alarms = new Alarms(sqlAlarmStore(serverDb), (roomId) => this.load(roomId, 0, false)?.alarm());
   }
 
   /** Re-arms every stored alarm and starts closing idle rooms; returns how many alarms were armed. */
@@ -41,15 +49,28 @@ export class RoomRegistry {
     return this.actors.size;
   }
 
-  /** The RoomApi the routes use; each call finds the room's actor when it runs. */
+  /** The RoomApi the routes use, over the room's objects (sharded-room.ts). */
   room(roomId: string): RoomApi {
-    const actor = () => this.load(roomId, false) ?? this.nowhere;
+    return shardedRoom(roomId, (index) => this.object(roomId, index));
+  }
+
+  /** Object `index` of a room; each call finds its actor when it runs. A shard's file is made by its
+   *  coordinator's initShard, as a Durable Object's storage is. */
+  private object(roomId: string, index: number): RoomApi & ShardPeer {
+    const actor = () => this.load(roomId, index, false) ?? this.nowhere;
+    const made = () => {
+      const created = this.load(roomId, index, true);
+      if (!created) throw new Error(`not a room object: ${roomId} ${index}`);
+      return created;
+    };
     const api = {
-      create: (input) => {
-        const created = this.load(roomId, true);
-        if (!created) throw new Error(`not a room id: ${roomId}`);
-        return created.create(input);
-      },
+      create: (input) => made().create(input),
+      initShard: (init) => made().initShard(init),
+      shardShoot: (shot) => actor().shardShoot(shot),
+      shardDone: (d) => actor().shardDone(d),
+      shardTotals: (t) => actor().shardTotals(t),
+      reportCounts: (c) => actor().reportCounts(c),
+      clockNow: () => actor().clockNow(),
       info: () => actor().info(),
       shoot: (userId) => actor().shoot(userId),
       checkUpload: (memberId, shotId) => actor().checkUpload(memberId, shotId),
@@ -63,18 +84,21 @@ export class RoomRegistry {
       countAccess: (counts) => actor().countAccess(counts),
       stats: (userId) => actor().stats(userId),
       fetch: (request) => actor().fetch(request),
-    } satisfies RoomApi;
+    } satisfies RoomApi & ShardPeer;
     return api;
   }
 
-  private load(roomId: string, create: boolean): RoomActor | null {
-    if (!ROOM_ID.test(roomId)) return null;
-    const open = this.actors.get(roomId);
+  private load(roomId: string, index: number, create: boolean): RoomActor | null {
+    if (!ROOM_ID.test(roomId) || !(index >= 0 && index < shardCount(roomId))) return null;
+    const name = shardName(roomId, index);
+    const open = this.actors.get(name);
     if (open) return open;
-    const path = join(this.dir, `${roomId}.sqlite`);
+    const path = join(this.dir, `${name.replace("/", ".")}.sqlite`);
     if (!create && !existsSync(path)) return null;
-    const actor = new RoomActor(openSqlite(path), this.env, (at) => this.alarms.set(roomId, at));
-    this.actors.set(roomId, actor);
+    // Only a coordinator (or a room of one object) has an alarm: the shot's deadline.
+    const setAlarm = (at: number | null) => (index === 0 ? this.alarms.set(roomId, at) : undefined);
+    const actor = new RoomActor(openSqlite(path), this.env, setAlarm, (r, i) => this.object(r, i));
+    this.actors.set(name, actor);
     return actor;
   }
 

@@ -62,6 +62,8 @@ export const ErrorCode = {
   /** The socket URL's `clientId` is not an id (`[A-Za-z0-9_-]{1,64}`): the upgrade is refused. */
   BadClientId: "bad_client_id",
   BadCursor: "bad_cursor",
+  /** A new room's `expected` (how many members the organiser expects) is not a whole number in range. */
+  BadExpected: "bad_expected",
   BadForm: "bad_form",
   BadFrameAt: "bad_frame_at",
   BadKey: "bad_key",
@@ -108,9 +110,10 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Ids on the wire are base64url characters: a room's 22 (128 random bits, hard to guess), a client's,
- *  member's, shot's or photo's 1–64. */
+ *  member's, shot's or photo's 1–64. A room spread over S > 1 shards has `-S` after its 22 (the Worker
+ *  routes by it without asking anyone); a member or photo of shard i > 0 ends in `-i` (shard-routing.ts). */
 export const ID_CHARS = "[A-Za-z0-9_-]";
-export const ROOM_ID = new RegExp(`^${ID_CHARS}{22}$`);
+export const ROOM_ID = new RegExp(`^${ID_CHARS}{22}(?:-[1-9][0-9]{0,4})?$`);
 export const ID = new RegExp(`^${ID_CHARS}{1,64}$`);
 
 /** The public URL of a stored file of a room: its key's last segment, under the room. */
@@ -266,7 +269,14 @@ export type ShotReport = ShotView & {
   }>;
 };
 /** GET /api/rooms/:roomId/stats (owner): image reads served from the store vs from the HTTP cache. */
-export type RoomStats = { r2Reads: number; cacheHits: number; members: number; photos: number };
+export type RoomStats = {
+  r2Reads: number;
+  cacheHits: number;
+  members: number;
+  photos: number;
+  /** A room of several shards: each shard's connected guests and open sockets, as it last reported them. */
+  shards?: Array<{ index: number; members: number; sockets: number }>;
+};
 export type ApiError = { error: { code: string; message: string } };
 
 // ---- guards: each returns the typed message or null, never throws ----

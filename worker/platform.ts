@@ -40,9 +40,11 @@ export type AccessCounts = { r2Reads: number; cacheHits: number };
  * Object `implements RoomCalls`); the routes call them through RoomApi, their async form.
  */
 export interface RoomCalls {
-  create(input: { roomId: string; ownerId: string; title: string }): RoomView;
+  /** Creates the room; a room of several shards sets them all up first (shard-routing.ts). */
+  create(input: { roomId: string; ownerId: string; title: string }): Promise<RoomView>;
   info(): RoomView | null;
-  shoot(userId: string): Result<{ shotId: string; at: number; spreadMs: number; created: boolean }>;
+  /** A sharded room answers once every shard has the shot. */
+  shoot(userId: string): Promise<Result<{ shotId: string; at: number; spreadMs: number; created: boolean }>>;
   /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }>;
   recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean }>;
@@ -120,7 +122,12 @@ export interface MosaicApi {
 }
 
 export type Platform = {
+  /** A room as one API, whatever its shards (sharded-room.ts routes each call). */
   room(roomId: string, locationHint?: string): RoomApi;
+  /** Members' sockets one shard takes (SHARD_MEMBERS, K): a new room's shard count is chosen from it. */
+  shardMembers: number;
+  /** The most members a new room may expect (MAX_ROOM_MEMBERS). */
+  maxRoomMembers: number;
   mosaic(roomId: string, shotId: string): MosaicApi;
   blobs: BlobStore;
   /** An HTTP cache (the Workers Cache API's caches.default, or Deno's caches). */

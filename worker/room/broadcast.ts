@@ -19,6 +19,7 @@ export class Broadcast {
   private lastMembers = -1;
   private lastReady = -1;
   private lastWide = -1;
+  private lastPhotos = "";
   /** No flush before this (host clock): the pause that pays for the last one. */
   private quietUntil = 0;
 
@@ -83,7 +84,12 @@ export class Broadcast {
     if (this.dirtyPhotos !== null) {
       const shotId = this.dirtyPhotos;
       this.dirtyPhotos = null;
-      sent += this.broadcast({ type: "photos", count: this.counts.photos(shotId), shotId });
+      const count = this.counts.photos(shotId);
+      // A sharded room's totals come down again when anything changed, often with this count as it was.
+      if (`${shotId}:${count}` !== this.lastPhotos) {
+        this.lastPhotos = `${shotId}:${count}`;
+        sent += this.broadcast({ type: "photos", count, shotId });
+      }
     }
     this.quietUntil = this.host.now() + (sent / COUNT_SENDS_PER_S) * 1000;
   }

@@ -30,10 +30,12 @@ export class PhotoIndex {
     private readonly fileUrl: (key: string) => string,
     /** Called when a shot's photo count changed (the broadcast coalesces it). */
     private readonly photosChanged: (shotId: string) => void,
+    /** A new photo's id from a fresh one: a shard marks the ids it makes (shard-routing.ts). */
+    private readonly localId: (id: string) => string = (id) => id,
   ) {}
 
   addPhoto(p: PhotoInput & { shotId: string }): PhotoView {
-    const photoId = newId();
+    const photoId = this.localId(newId());
     this.host.sql.exec(
       `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height,
        created_at, frame_at, bound) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

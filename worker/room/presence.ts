@@ -18,6 +18,8 @@ export class Presence {
     private readonly host: RoomHost,
     /** Called after every change to the counts (the broadcast coalesces them). */
     private readonly changed: () => void,
+    /** A new member's id from a fresh one: a shard marks the ids it makes (shard-routing.ts). */
+    private readonly localId: (id: string) => string = (id) => id,
   ) {}
 
   /** The member a clientId joined as, or null for a client new to the room. */
@@ -34,7 +36,7 @@ export class Presence {
         this.host.sql.exec("UPDATE members SET name = ?, role = ? WHERE member_id = ?", name, role, known.member_id);
       return known.member_id;
     }
-    const memberId = newId();
+    const memberId = this.localId(newId());
     this.host.sql.exec(
       "INSERT INTO members (member_id, client_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?)",
       memberId,
@@ -63,6 +65,13 @@ export class Presence {
 
   guestCount(): number {
     return this.onlineMap().size;
+  }
+
+  /** Open guest sockets (a member with two tabs has two). */
+  socketCount(): number {
+    let n = 0;
+    for (const k of this.onlineMap().values()) n += k;
+    return n;
   }
 
   /** Connected guests with at least one socket whose clock is synced. */

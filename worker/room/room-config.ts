@@ -3,11 +3,12 @@
 import { authSecret } from "../auth/secret.ts";
 import { signToken } from "../auth/token.ts";
 import type { EngineConfig } from "./room-engine.ts";
+import { DEFAULT_SHARD_MEMBERS } from "./shard-routing.ts";
 import { DEFAULT_UPLOAD_SPREAD_RATE } from "./upload-spread.ts";
 
 const UPLOAD_TOKEN_TTL_MS = 24 * 3600_000;
 const DEFAULT_SHOT_WINDOW_MS = 60_000;
-/** Members one room takes: one Durable Object serves them all today (see docs/performance.md). */
+/** Members one room takes, and the most a new room may expect (its shards: shard-routing.ts). */
 const DEFAULT_MAX_ROOM_MEMBERS = 10_000;
 
 export type RoomEnv = {
@@ -15,13 +16,25 @@ export type RoomEnv = {
   SHOT_WINDOW_MS?: string;
   MAX_ROOM_MEMBERS?: string;
   UPLOAD_SPREAD_RATE?: string;
+  SHARD_MEMBERS?: string;
 };
+
+/** Members' sockets one shard of a sharded room takes (K). */
+export function shardMembers(env: RoomEnv): number {
+  return positiveInt(env.SHARD_MEMBERS) ?? DEFAULT_SHARD_MEMBERS;
+}
+
+/** The most members a new room may say it expects. */
+export function maxRoomMembers(env: RoomEnv): number {
+  return positiveInt(env.MAX_ROOM_MEMBERS) ?? DEFAULT_MAX_ROOM_MEMBERS;
+}
 
 export function engineConfig(env: RoomEnv, now: () => number = Date.now): EngineConfig {
   const secret = authSecret(env);
   return {
     shotWindowMs: Number(env.SHOT_WINDOW_MS) || DEFAULT_SHOT_WINDOW_MS,
-    maxMembers: positiveInt(env.MAX_ROOM_MEMBERS) ?? DEFAULT_MAX_ROOM_MEMBERS,
+    maxMembers: maxRoomMembers(env),
+    shardMembers: shardMembers(env),
     uploadSpreadRate: spreadRate(env.UPLOAD_SPREAD_RATE),
     signUpload: (roomId, memberId) => {
       // The WebSocket route refuses upgrades first (server_misconfigured); this is the room's own guard.

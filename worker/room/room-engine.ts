@@ -33,6 +33,8 @@ import { momentProblem } from "../photos/photo-moment.ts";
 import { migrateRoomSchema } from "./room-schema.ts";
 import { ShotBook } from "./shot-book.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import type { RoomTotals, ShardCalls, ShardCounts, ShardInit, ShotAnnouncement } from "./shard-calls.ts";
+import { RoomShards } from "./room-shards.ts";
 
 const encoder = new TextEncoder();
 /** The limit is in UTF-8 bytes; a frame's UTF-16 length alone only settles it below a third of it. */
@@ -45,45 +47,93 @@ export type EngineConfig = {
   signUpload: (roomId: string, memberId: string) => Promise<string>;
   /** How long after `at` uploads are accepted, ms. */
   shotWindowMs: number;
-  /** Members a room takes (guests and viewers, each clientId once); rejoins always pass. */
+  /** Members a room of one object takes (guests and viewers, each clientId once); rejoins always pass. */
   maxMembers: number;
+  /** Members each object of a sharded room takes (SHARD_MEMBERS, K). */
+  shardMembers: number;
   /** Uploads per second a shot's spread aims at (upload-spread.ts); 0: no spread. */
   uploadSpreadRate: number;
 };
 
-export class RoomEngine implements RoomCalls {
+export class RoomEngine implements RoomCalls, ShardCalls {
   readonly presence: Presence;
   readonly photos: PhotoIndex;
   readonly out: Broadcast;
   readonly shots: ShotBook;
   private readonly limiter = new RateLimiter(LIMITS.framesPerSecond, LIMITS.frameBurst);
+  /** `raw` with the room's clock (a shard's is set to its coordinator's). */
+  private readonly host: RoomHost;
+  /** This object's place in its room's shards (one of one for most rooms). */
+  private readonly shards: RoomShards;
 
   constructor(
-    private readonly host: RoomHost,
+    private readonly raw: RoomHost,
     private readonly config: EngineConfig,
   ) {
+    this.shards = new RoomShards(raw, {
+      roomId: () => this.roomId,
+      meta: (k) => this.meta(k),
+      parts: () => this,
+    });
+    this.host = { ...raw, now: () => this.shards.now() };
+    const host = this.host;
     // An id that was never created writes nothing (a request for a made-up room id must not leave storage
     // behind): the tables are made by create(), and brought up to date here for a room that exists.
     this.created = host.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length > 0;
     if (this.created) migrateRoomSchema(host.sql);
+    this.shards.place(this.created);
     this.out = new Broadcast(host, {
-      members: () => ({
-        count: this.presence.guestCount(),
-        ready: this.presence.readyCount(),
-        wide: this.presence.wideCount(),
-      }),
-      photos: (shotId) => this.photos.photoCount(shotId),
+      members: () => {
+        const t = this.shards.counts();
+        return { count: t.members, ready: t.ready, wide: t.wide };
+      },
+      photos: (shotId) => this.shards.photoCount(shotId),
     });
-    this.presence = new Presence(host, () => this.out.membersChanged());
+    const local = (id: string) => this.shards.localId(id);
+    this.presence = new Presence(host, () => this.shards.changed(() => this.out.membersChanged()), local);
     this.photos = new PhotoIndex(
       host,
       (key) => fileUrl(this.roomId, key),
-      (shotId) => this.out.photosChanged(shotId),
+      (shotId) => this.shards.changed(() => this.out.photosChanged(shotId)),
+      local,
     );
-    this.shots = new ShotBook(host, this.presence, this.photos, this.out, {
-      windowMs: config.shotWindowMs,
-      spreadRate: config.uploadSpreadRate,
+    this.shots = new ShotBook(
+      host,
+      this.presence,
+      this.photos,
+      this.out,
+      { windowMs: config.shotWindowMs, spreadRate: config.uploadSpreadRate },
+      this.shards.shotShards(),
+    );
+  }
+
+  // ---- calls between the objects of a sharded room (shard-calls.ts, room-shards.ts) ----
+
+  initShard(init: ShardInit): Promise<void> {
+    return this.shards.init(init, this.exists, () => {
+      migrateRoomSchema(this.host.sql);
+      this.created = true;
+      this.host.sql.transaction(() => {
+        const { index, ...meta } = init;
+        for (const [k, v] of Object.entries({ ...meta, shardIndex: String(index), createdAt: String(this.host.now()) }))
+          this.host.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);
+      });
     });
+  }
+  shardShoot(shot: ShotAnnouncement): Promise<void> {
+    return this.exists ? this.shards.shardShoot(shot) : Promise.resolve();
+  }
+  shardDone(d: { shotId: string; uploaded: number; missing: number }): Promise<void> {
+    return this.exists ? this.shards.shardDone(d) : Promise.resolve();
+  }
+  shardTotals(t: RoomTotals): Promise<void> {
+    return this.exists ? this.shards.shardTotals(t) : Promise.resolve();
+  }
+  reportCounts(c: ShardCounts): { now: number } {
+    return this.shards.reportCounts(c, this.exists);
+  }
+  clockNow(): number {
+    return this.raw.now();
   }
 
   // ---- meta ----
@@ -121,7 +171,8 @@ export class RoomEngine implements RoomCalls {
     return this.isOwner(userId) ? null : fail(403, ErrorCode.NotOwner, `only the room's owner ${action}`);
   }
 
-  create(input: { roomId: string; ownerId: string; title: string }): RoomView {
+  /** Creates the room (once); a room of several shards sets them all up before it answers. */
+  async create(input: { roomId: string; ownerId: string; title: string }): Promise<RoomView> {
     if (!this.exists) {
       migrateRoomSchema(this.host.sql);
       this.created = true;
@@ -129,21 +180,24 @@ export class RoomEngine implements RoomCalls {
         for (const [k, v] of Object.entries({ ...input, createdAt: String(this.host.now()) }))
           this.host.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);
       });
+      this.shards.place(true);
     }
+    await this.shards.setUp(input);
     return this.info()!;
   }
 
   info(): RoomView | null {
     if (!this.exists) return null;
     const shot = this.shots.latest();
+    const t = this.shards.counts();
     return {
       roomId: this.roomId,
       title: this.meta("title") ?? "",
       state: shot && shot.state === "pending" ? "shooting" : "waiting",
-      members: this.presence.guestCount(),
-      ready: this.presence.readyCount(),
-      wide: this.presence.wideCount(),
-      photos: this.photos.photoCount(),
+      members: t.members,
+      ready: t.ready,
+      wide: t.wide,
+      photos: t.photos,
       ...(shot ? { shot } : {}),
     };
   }
@@ -151,7 +205,9 @@ export class RoomEngine implements RoomCalls {
   // ---- sockets ----
 
   /** Handles one frame. `ts` is the server time stamped first thing on arrival (for pongs). */
-  onMessage(conn: Conn, raw: string | ArrayBuffer, ts: number): void | Promise<void> {
+  onMessage(conn: Conn, raw: string | ArrayBuffer, arrived: number): void | Promise<void> {
+    // A shard's stamps are in its coordinator's time: every member syncs to the one clock of the room.
+    const ts = this.shards.toRoomTime(arrived);
     if (typeof raw !== "string" || tooLarge(raw)) {
       this.error(conn, ErrorCode.FrameTooLarge, `frames are JSON text of at most ${LIMITS.maxFrameBytes} bytes`);
       return conn.close(CloseCode.TooBig, "frame too large");
@@ -241,8 +297,10 @@ export class RoomEngine implements RoomCalls {
     // A socket is one client: another clientId on it would count or act as someone else.
     if (current && known?.member_id !== current.memberId)
       return this.error(conn, ErrorCode.AlreadyJoined, "this socket already joined as another client; open a new one");
-    if (known === null && this.memberCount() >= this.config.maxMembers) {
-      this.error(conn, ErrorCode.RoomFull, `this room is full (${this.config.maxMembers} members)`);
+    const sharded = this.shards.sharded;
+    const cap = sharded ? this.config.shardMembers : this.config.maxMembers;
+    if (known === null && this.memberCount() >= cap) {
+      this.error(conn, ErrorCode.RoomFull, `this room is full (${cap} members${sharded ? " in this shard" : ""})`);
       return conn.close(CloseCode.RoomFull, "room full");
     }
     const memberId = this.presence.join(join.clientId, known, name, role);
@@ -269,10 +327,11 @@ export class RoomEngine implements RoomCalls {
 
   // ---- HTTP-facing operations (RPC on Workers, direct calls on Deno) ----
 
-  shoot(userId: string): Result<{ shotId: string; at: number; spreadMs: number; created: boolean }> {
+  /** Announces a shot; a sharded room answers once every shard has it. */
+  async shoot(userId: string): Promise<Result<{ shotId: string; at: number; spreadMs: number; created: boolean }>> {
     const refused = this.requireOwner(userId, "can shoot");
     if (refused) return refused;
-    return { ok: true, ...this.shots.shoot() };
+    return { ok: true, ...(await this.shards.shoot(() => this.shots.shoot())) };
   }
 
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }> {
@@ -355,13 +414,16 @@ export class RoomEngine implements RoomCalls {
     if (refused) return refused;
     const counter = (name: keyof AccessCounts) =>
       this.host.sql.exec<{ n: number }>("SELECT n FROM counters WHERE name = ?", name)[0]?.n ?? 0;
+    const t = this.shards.counts();
+    const shards = this.shards.perShard();
     return {
       ok: true,
       stats: {
         r2Reads: counter("r2Reads"),
         cacheHits: counter("cacheHits"),
-        members: this.presence.guestCount(),
-        photos: this.photos.photoCount(),
+        members: t.members,
+        photos: t.photos,
+        ...(shards ? { shards } : {}),
       },
     };
   }

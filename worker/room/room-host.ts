@@ -1,6 +1,7 @@
 // What the room engine needs from its runtime: synchronous SQL, the open sockets with their
 // attachments, an alarm and a short timer. A Durable Object and a Deno actor each implement it.
 import type { Sql } from "../sql.ts";
+import type { ShardPeer } from "./shard-link.ts";
 
 /** A socket's identity, kept with the socket so it survives hibernation; `ready` once its clock synced,
  *  `wide` while its clock bound is over WIDE_CLOCK_BOUND_MS. */
@@ -25,4 +26,6 @@ export interface RoomHost {
   /** A short in-memory timer, only for coalescing broadcasts (losing one on eviction loses nothing:
    *  counts are re-sent in every welcome and on the next change). */
   defer(fn: () => void, ms: number): void;
+  /** Object `index` of a sharded room (0: its coordinator); absent where rooms are never sharded. */
+  peer?(roomId: string, index: number): ShardPeer;
 }

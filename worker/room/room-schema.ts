@@ -20,6 +20,13 @@ const MIGRATIONS: Array<(sql: Sql) => void> = [
   },
   // v5: each shot's upload spread (upload-spread.ts), sent again in the shoot frame of a guest who rejoins.
   (sql) => sql.exec("ALTER TABLE shots ADD COLUMN spread_ms INTEGER NOT NULL DEFAULT 0"),
+  // v6: on a sharded room's coordinator, each shard's last counts (shard-link.ts), so the totals outlive a
+  // wake-up without asking every shard again.
+  (sql) =>
+    sql.exec(`CREATE TABLE IF NOT EXISTS shard_counts (
+      idx INTEGER PRIMARY KEY, members INTEGER NOT NULL, ready INTEGER NOT NULL, wide INTEGER NOT NULL,
+      sockets INTEGER NOT NULL, photos INTEGER NOT NULL, shot_id TEXT, expected INTEGER NOT NULL,
+      uploaded INTEGER NOT NULL, rtt REAL NOT NULL)`),
 ];
 
 const SCHEMA_VERSION = 1 + MIGRATIONS.length;

@@ -10,6 +10,20 @@ import { limitPerIp } from "../rate-limits.ts";
 import { locationHint } from "./location-hint.ts";
 import { checkOrigin } from "./origin-check.ts";
 import { BAD_CLIENT_ID_MESSAGE, socketClientId } from "./room-entry.ts";
+import { shardedRoomId, shardsFor } from "./shard-routing.ts";
+
+/** How many members the organiser expects (`expected`, optional): the room's shards are sized for it once,
+ *  at creation. Without it a room is one object of up to SHARD_MEMBERS members. */
+function expectedMembers(v: unknown, platform: { maxRoomMembers: number }): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0 || v > platform.maxRoomMembers)
+    throw new HttpError(
+      400,
+      ErrorCode.BadExpected,
+      `expected must be a whole number of members from 0 to ${platform.maxRoomMembers}`,
+    );
+  return v;
+}
 
 export const roomRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -25,7 +39,10 @@ export const roomRoutes = new Hono<AppEnv>()
       );
     if (!isSafeText(title))
       throw new HttpError(400, ErrorCode.BadTitle, "titles may not hold control or bidirectional-override characters");
-    const roomId = randomId();
+    const roomId = shardedRoomId(
+      randomId(),
+      shardsFor(expectedMembers(body.expected, c.var.platform), c.var.platform.shardMembers),
+    );
     // Created near the organiser: every member's round trip goes to this object.
     const room = c.var.platform.room(roomId, locationHint(c.req.raw));
     await room.create({ roomId, ownerId: user.sub, title: title.trim() });

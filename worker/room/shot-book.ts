@@ -17,6 +17,7 @@ import type { Broadcast } from "./broadcast.ts";
 import { newId } from "./new-id.ts";
 import type { PhotoIndex } from "./photo-index.ts";
 import type { Presence } from "./presence.ts";
+import type { ShotAnnouncement } from "./shard-calls.ts";
 import { ShotLead } from "./shot-lead.ts";
 import { uploadSpreadMs } from "./upload-spread.ts";
 
@@ -24,6 +25,25 @@ type ShotRow = { shot_id: string; seq: number; at: number; deadline: number; don
 
 /** `windowMs`: how long uploads are accepted after the spread ends; `spreadRate`: uploads/s the spread aims at. */
 export type ShotTimes = { windowMs: number; spreadRate: number };
+
+/** What a shot needs from the room's other shards (room-engine.ts). A room of one object: its own numbers,
+ *  no fan-out. A shard of a sharded room: shots come from its coordinator and it never completes one. */
+export type ShotShards = {
+  role(): "single" | "coordinator" | "shard";
+  /** Guests connected room-wide: the spread's size. */
+  guests(): number;
+  /** A shot's numbers room-wide from this object's own, and whether every shard's are in. */
+  totals(
+    shotId: string,
+    own: { expected: number; uploaded: number },
+  ): { expected: number; uploaded: number; final: boolean };
+  /** The slowest other shard's recent round trip, ms (0 when there is none). */
+  otherRtt(): number;
+  /** A new shot, before this object's own sockets get it: starts its fan-out to the shards. */
+  announce(shot: ShotAnnouncement): void;
+  /** A completed shot, after this object's own sockets were told: passes it on. */
+  done(d: { shotId: string; uploaded: number; missing: number }): void;
+};
 
 export class ShotBook {
   private readonly lead: ShotLead;
@@ -34,8 +54,14 @@ export class ShotBook {
     private readonly photos: PhotoIndex,
     private readonly out: Broadcast,
     private readonly times: ShotTimes,
+    private readonly shards: ShotShards,
   ) {
     this.lead = new ShotLead(host);
+  }
+
+  /** The round trip most of this object's recent guests are at or under (a shard reports it up). */
+  percentileRtt(): number {
+    return this.lead.percentileRtt();
   }
 
   /** A guest's reported round trip, for the lead of the next shot. */
@@ -57,15 +83,30 @@ export class ShotBook {
     return this.host.sql.exec<{ n: number }>(sql, ...p)[0]?.n ?? 0;
   }
 
-  private viewOf(r: ShotRow): ShotView {
+  /** This object's own members expected in a shot, and their photos. */
+  own(shotId: string): { expected: number; uploaded: number } {
+    return {
+      expected: this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", shotId),
+      uploaded: this.photos.photoCount(shotId),
+    };
+  }
+
+  private viewOf(r: ShotRow): ShotView & { final: boolean } {
+    const { expected, uploaded, final } = this.shards.totals(r.shot_id, this.own(r.shot_id));
     return {
       shotId: r.shot_id,
       at: r.at,
       deadline: r.deadline,
       state: r.done ? "done" : "pending",
-      expected: this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", r.shot_id),
-      uploaded: this.photos.photoCount(r.shot_id),
+      expected,
+      uploaded,
+      final,
     };
+  }
+
+  /** The latest shot's id, or null. */
+  latestId(): string | null {
+    return this.latestRow()?.shot_id ?? null;
   }
 
   /** The id of `shotId` when it exists, or of the latest shot when it is undefined; null otherwise. */
@@ -76,7 +117,9 @@ export class ShotBook {
 
   latest(): ShotView | null {
     const r = this.latestRow();
-    return r ? this.viewOf(r) : null;
+    if (!r) return null;
+    const { final: _, ...view } = this.viewOf(r);
+    return view;
   }
 
   private shootFrame(r: ShotRow): ShootMessage {
@@ -91,28 +134,50 @@ export class ShotBook {
     if (pending && !pending.done)
       return { shotId: pending.shot_id, at: pending.at, spreadMs: pending.spread_ms, created: false };
     const now = this.host.now();
-    // Far enough ahead that all but the slowest few members get the frame before `at`.
-    const at = now + this.lead.leadMs();
+    // Far enough ahead that all but the slowest few members (of every shard) get the frame before `at`.
+    const at = now + this.lead.leadMs(this.shards.otherRtt());
     this.lead.prune();
     const shotId = newId();
-    const guests = [...this.presence.connectedGuests()];
-    const spreadMs = uploadSpreadMs(guests.length, this.times.spreadRate);
-    const deadline = at + spreadMs + this.times.windowMs;
-    this.host.sql.transaction(() => {
-      this.host.sql.exec(
-        "INSERT INTO shots (shot_id, seq, at, deadline, spread_ms) VALUES (?, ?, ?, ?, ?)",
-        shotId,
-        (pending?.seq ?? 0) + 1,
-        at,
-        deadline,
-        spreadMs,
-      );
-      for (const m of guests)
-        this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", shotId, m);
-    });
-    this.host.setAlarm(deadline);
+    const spreadMs = uploadSpreadMs(this.shards.guests(), this.times.spreadRate);
+    const shot = { shotId, seq: (pending?.seq ?? 0) + 1, at, deadline: at + spreadMs + this.times.windowMs, spreadMs };
+    this.record(shot);
+    this.host.setAlarm(shot.deadline);
+    this.shards.announce(shot);
     this.out.broadcast({ type: "shoot", shotId, at, spreadMs });
     return { shotId, at, spreadMs, created: true };
+  }
+
+  /** A shot's row, and this object's connected guests as its expected members. */
+  private record(s: ShotAnnouncement): void {
+    const guests = this.presence.connectedGuests();
+    this.host.sql.transaction(() => {
+      this.host.sql.exec(
+        "INSERT OR IGNORE INTO shots (shot_id, seq, at, deadline, spread_ms) VALUES (?, ?, ?, ?, ?)",
+        s.shotId,
+        s.seq,
+        s.at,
+        s.deadline,
+        s.spreadMs,
+      );
+      for (const m of guests)
+        this.host.sql.exec("INSERT OR IGNORE INTO shot_members (shot_id, member_id) VALUES (?, ?)", s.shotId, m);
+    });
+  }
+
+  /** On a shard: a shot its coordinator announced. Recorded once (the fan-out may repeat a call); true when
+   *  it is new here and this shard's sockets are to get it. */
+  accept(s: ShotAnnouncement): boolean {
+    if (this.row(s.shotId)) return false;
+    this.record(s);
+    return true;
+  }
+
+  /** On a shard: its coordinator completed a shot; its sockets hear of it once. */
+  markDone(d: { shotId: string; uploaded: number; missing: number }): void {
+    const r = this.row(d.shotId);
+    if (!r || r.done) return;
+    this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
+    this.out.broadcast({ type: "shot-done", ...d });
   }
 
   /** What a guest who (re)joins is told about a pending shot: fire too, or that it missed it. */
@@ -173,15 +238,18 @@ export class ShotBook {
     return { ok: true, shotId: r.shot_id, at: r.at };
   }
 
-  /** After an upload: a shot completes as soon as every expected member has a photo. */
+  /** After an upload (or, on a coordinator, new counts from a shard): a shot completes as soon as every
+   *  expected member has a photo. Only a room's coordinator completes shots. */
   onPhoto(shotId: string): void {
+    if (this.shards.role() === "shard") return;
     const r = this.row(shotId);
     if (!r || r.done) return;
     const v = this.viewOf(r);
-    if (v.uploaded >= v.expected) this.complete(r);
+    if (v.final && v.uploaded >= v.expected) this.complete(r);
   }
 
   onAlarm(): void {
+    if (this.shards.role() === "shard") return;
     const r = this.latestRow();
     if (!r || r.done) return;
     if (this.host.now() >= r.deadline) this.complete(r);
@@ -192,14 +260,12 @@ export class ShotBook {
     this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
     this.host.setAlarm(null);
     const v = this.viewOf(r);
-    this.out.broadcast({
-      type: "shot-done",
-      shotId: r.shot_id,
-      uploaded: v.uploaded,
-      missing: Math.max(0, v.expected - v.uploaded),
-    });
+    const done = { shotId: r.shot_id, uploaded: v.uploaded, missing: Math.max(0, v.expected - v.uploaded) };
+    this.out.broadcast({ type: "shot-done", ...done });
+    this.shards.done(done);
   }
 
+  /** A shot's report: the room-wide numbers, with this object's own members. */
   report(shotId: string): ShotReport | null {
     const r = this.row(shotId);
     if (!r) return null;
@@ -231,7 +297,8 @@ export class ShotBook {
         frameOffset: m.frame_at === null ? null : m.frame_at - r.at,
         frameBound: m.bound,
       }));
-    return { ...this.viewOf(r), members };
+    const { final: _, ...view } = this.viewOf(r);
+    return { ...view, members };
   }
 }
 

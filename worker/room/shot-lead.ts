@@ -50,9 +50,10 @@ export class ShotLead {
     return rtts[Math.max(0, Math.ceil(LEAD_PERCENTILE * rtts.length) - 1)]!;
   }
 
-  /** The lead for a shot announced now: three round trips and a margin, within [MIN, MAX]. */
-  leadMs(): number {
-    return Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * this.percentileRtt() + 500));
+  /** The lead for a shot announced now: three round trips and a margin, within [MIN, MAX]; `otherRtt` is
+   *  the slowest other shard's percentile, for a sharded room. */
+  leadMs(otherRtt = 0): number {
+    return Math.min(MAX_LEAD_MS, Math.max(MIN_LEAD_MS, 3 * Math.max(this.percentileRtt(), otherRtt) + 500));
   }
 
   /** Keeps the table at the recent members: run when a shot is announced (rare), not per ping. */

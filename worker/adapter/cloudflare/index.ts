@@ -3,6 +3,7 @@
 import { createApp } from "../../app.ts";
 import { authSecret } from "../../auth/secret.ts";
 import { parseAllowedOrigins } from "../../room/origin-check.ts";
+import { maxRoomMembers, shardMembers } from "../../room/room-config.ts";
 import { bindingLimits, cfClientIp } from "./binding-limits.ts";
 import { answerEarly } from "./early-answer.ts";
 import { roomStub } from "./durable-stubs.ts";
@@ -14,6 +15,8 @@ export { Mosaic } from "./mosaic-object.ts";
 
 const app = createApp<Env>((env, ctx) => ({
   room: (roomId, hint) => roomStub(env, roomId, hint),
+  shardMembers: shardMembers(env),
+  maxRoomMembers: maxRoomMembers(env),
   mosaic: (roomId, shotId) => mosaicClient(env, { roomId, shotId }),
   blobs: r2BlobStore(env.PHOTOS),
   cache: caches.default,

@@ -8,15 +8,20 @@ import { RoomEngine } from "../../room/room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade, socketClientId } from "../../room/room-entry.ts";
 import { durableSql } from "./durable-sql.ts";
 import type { Attachment, Conn, RoomHost } from "../../room/room-host.ts";
+import type { RoomTotals, ShardCalls, ShardCounts, ShardInit, ShotAnnouncement } from "../../room/shard-calls.ts";
+import { roomObject } from "./durable-stubs.ts";
 
 /** A socket's tag holding the clientId its URL named: tags are given at accept and survive hibernation. */
 const CLIENT_TAG = "client:";
 
-export class Room extends DurableObject<Env> implements RoomCalls {
+export class Room extends DurableObject<Env> implements RoomCalls, ShardCalls {
   private readonly engine: RoomEngine;
   /** One Conn per socket, so per-socket state (rate limits) keys on a stable object. */
   private readonly conns = new WeakMap<WebSocket, Conn>();
   private readonly roomId = () => this.engine.roomId;
+  /** Added to this object's clock: tests skew one shard's clock on purpose (runInDurableObject) to prove
+   *  that its members still sync to the coordinator's. */
+  clockSkewMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -27,7 +32,8 @@ export class Room extends DurableObject<Env> implements RoomCalls {
       connections: () => ctx.getWebSockets().map((ws) => this.conn(ws)),
       // Alarm writes are ordered by the output gate: no await needed for durability.
       setAlarm: (at) => void (at === null ? storage.deleteAlarm() : storage.setAlarm(at)),
-      now: () => Date.now(),
+      now: () => Date.now() + this.clockSkewMs,
+      peer: (roomId, index) => roomObject(env, roomId, index),
       defer: (fn, ms) => void setTimeout(() => guard("defer", this.roomId, fn), ms),
     };
     this.engine = new RoomEngine(host, engineConfig(env));
@@ -76,7 +82,7 @@ export class Room extends DurableObject<Env> implements RoomCalls {
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
     // Stamp first: inside workerd, Date.now() only advances on I/O, so this is the arrival time.
-    const ts = Date.now();
+    const ts = Date.now() + this.clockSkewMs;
     return guard("webSocketMessage", this.roomId, () => this.engine.onMessage(this.conn(ws), message, ts));
   }
 
@@ -139,5 +145,25 @@ export class Room extends DurableObject<Env> implements RoomCalls {
   }
   stats(userId: string) {
     return this.engine.stats(userId);
+  }
+
+  // ---- RPC between the objects of a sharded room: ShardCalls in ../../room/shard-calls.ts ----
+  initShard(init: ShardInit) {
+    return this.engine.initShard(init);
+  }
+  shardShoot(shot: ShotAnnouncement) {
+    return this.engine.shardShoot(shot);
+  }
+  shardDone(done: { shotId: string; uploaded: number; missing: number }) {
+    return this.engine.shardDone(done);
+  }
+  shardTotals(totals: RoomTotals) {
+    return this.engine.shardTotals(totals);
+  }
+  reportCounts(counts: ShardCounts) {
+    return this.engine.reportCounts(counts);
+  }
+  clockNow() {
+    return this.engine.clockNow();
   }
 }
