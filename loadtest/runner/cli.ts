@@ -107,22 +107,12 @@ function scheduleRestart(server: LocalServer, ms: number) {
   };
 }
 
-/** Raises the soft open-file limit for this run by running it again under `sh -c 'ulimit -n N; exec …'` (Node
- *  cannot set its own); returns the exit code of that run, or null to go on in this process. */
-async function withEnoughFiles(clients: number, argv: string[]): Promise<number | null> {
+/** Stops a run the open-file limit cannot hold, and warns when it may run short during the uploads. */
+function checkOpenFiles(clients: number): void {
   const limit = fileLimit();
-  if (!limit) return null;
-  const plan = filePlan(clients, limit);
-  if (plan.action === "fail") throw new Error(plan.message);
-  if (plan.action === "short") process.stderr.write(`${plan.message}\n`);
-  if (plan.action !== "raise" || process.env.LOADTEST_FILES_RAISED) return null;
-  process.stderr.write(`raising the open-file limit from ${limit.soft} to ${plan.to} for ${clients} clients\n`);
-  const child = spawn(
-    "sh",
-    ["-c", `ulimit -n ${plan.to} && exec "$0" "$@"`, process.execPath, ...process.execArgv, process.argv[1]!, ...argv],
-    { stdio: "inherit", env: { ...process.env, LOADTEST_FILES_RAISED: "1" } },
-  );
-  return new Promise((r) => child.on("exit", (code, signal) => r(code ?? (signal ? 128 : 1))));
+  const plan = limit ? filePlan(clients, limit) : null;
+  if (plan?.action === "fail") throw new Error(plan.message);
+  if (plan?.action === "short") process.stderr.write(`${plan.message}\n`);
 }
 
 /** The server's CPU per member and phase into the summary file and onto stdout ("unknown" without a server
@@ -146,8 +136,7 @@ async function main(argv: string[]): Promise<number> {
   // The server holds every client's sockets; with --url the server is not ours, and the runner's processes
   // share the clients (k6 is one process).
   const processes = a.processes ?? autoProcesses(a.clients);
-  const reExec = await withEnoughFiles(a.url && !useK6 ? Math.ceil(a.clients / processes) : a.clients, argv);
-  if (reExec !== null) return reExec;
+  checkOpenFiles(a.url && !useK6 ? Math.ceil(a.clients / processes) : a.clients);
   const tmp = mkdtempSync(join(tmpdir(), "simulshot-loadtest-"));
   // Always a summary when the runner starts the server: its CPU per phase is cut at the summary's phase edges.
   const summaryFile = a.summary ?? (a.report || !a.url ? join(tmp, "summary.json") : undefined);

@@ -1,6 +1,7 @@
 // The open-file limit a load test needs: the server holds a socket per client and, while photos go up, an
 // upload connection per client too (~2 descriptors a client); the runner's processes share the clients.
-// The soft limit can be raised up to the hard one, for this process's children, by a shell's `ulimit -n`.
+// Node raises its soft limit to the hard one when it starts, and every process it starts inherits that
+// (serve:bench's workerd, Deno, the runner's children), so only the hard limit counts here.
 import { readFileSync } from "node:fs";
 
 export type FileLimit = { soft: number; hard: number };
@@ -26,27 +27,19 @@ const SPARE = 1000;
 export const wantedFiles = (clients: number) => 2 * clients + SPARE;
 export const neededFiles = (clients: number) => clients + SPARE;
 
-export type FilePlan =
-  | { action: "ok" }
-  | { action: "raise"; to: number }
-  | { action: "short"; message: string }
-  | { action: "fail"; message: string };
+export type FilePlan = { action: "ok" } | { action: "short" | "fail"; message: string };
 
-/** What to do for `clients` under `limit`: nothing, raise the soft limit, go on with a warning (below ~2 per
- *  client: uploads may meet EMFILE), or stop (below one per client: sockets cannot all open). */
+/** Whether `clients` fit under `limit` (this process's, already raised by Node): yes, with a warning below
+ *  ~2 a client (uploads may meet EMFILE), or not below one a client (sockets cannot all open). */
 export function filePlan(clients: number, limit: FileLimit): FilePlan {
   const want = wantedFiles(clients);
   if (limit.soft >= want) return { action: "ok" };
-  const to = Math.min(want, limit.hard);
-  if (to > limit.soft) return { action: "raise", to };
-  const short = `the open-file limit (ulimit -n) is ${limit.soft} (hard ${limit.hard}), and ${clients} clients want ~${want} (2 a client: a socket and an upload connection, plus ${SPARE})`;
+  const raise =
+    limit.hard > limit.soft
+      ? `raise the soft limit (ulimit -Sn ${Math.min(want, limit.hard)})`
+      : "raise the hard limit (as root: ulimit -Hn, or /etc/security/limits.conf)";
+  const short = `the open-file limit (ulimit -n) is ${limit.soft} (hard ${limit.hard}) and ${clients} clients want ~${want} (2 a client: a socket and an upload connection, plus ${SPARE})`;
   if (limit.soft < neededFiles(clients))
-    return {
-      action: "fail",
-      message: `${short}; not even one a client. Raise the hard limit (as root: ulimit -Hn, or /etc/security/limits.conf) or run fewer clients.`,
-    };
-  return {
-    action: "short",
-    message: `warning: ${short}; uploads may fail with EMFILE. Raise the hard limit to go past it.`,
-  };
+    return { action: "fail", message: `${short}: not even one a client. ${raise} or run fewer clients.` };
+  return { action: "short", message: `warning: ${short}: uploads may fail with EMFILE; ${raise} to go past it.` };
 }
