@@ -2,12 +2,14 @@
 // list and download, driven by the real shared RoomClient. `k6 run loadtest/room.ts` or `npm run loadtest`.
 import exec from "k6/execution";
 import http, { type RequestBody, type Params } from "k6/http";
-import { Counter, Trend } from "k6/metrics";
+import { Counter, Gauge, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
 import { clearTimeout, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
 import { UPLOAD_RETRY, isRetryable, retryDelay } from "../shared/retry-policy.ts";
 import { tagJpeg } from "../shared/jpeg-tag.ts";
+import { shardLines, shardReport, type ShardReport } from "./shard-stats.ts";
+import { photoOfSize } from "./sized-jpeg.ts";
 import type { ClockEstimate } from "../shared/clock-sync.ts";
 import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
@@ -47,6 +49,15 @@ const SYNC_PROBES = __ENV.SYNC_PROBES ? Number(__ENV.SYNC_PROBES) : undefined;
 /** SPREAD=0: every client uploads right after its fire, ignoring the shoot's upload spread (to measure
  *  what the spread buys); by default each waits for its random moment in the spread, as the app does. */
 const SPREAD = __ENV.SPREAD !== "0";
+/** Each client's photo, KB (1024 bytes, plus its ~20-byte tag): a fixture JPEG grown with comment segments to
+ *  this size, distinct per client as always (unset: test/fixtures/photo.jpg as it is, 221 KB). */
+const PHOTO_KB = __ENV.PHOTO_KB ? Number(__ENV.PHOTO_KB) : null;
+/** The room's expected size, sent as `expected` when the script creates the room (the server picks its shard
+ *  count from it; one that does not know the key ignores it). Default CLIENTS; 0 sends none. */
+const EXPECTED = num("EXPECTED", CLIENTS);
+/** The organiser shoots this long after every client is in and synced (the ready count reaching CLIENTS), ms;
+ *  0 (the default) shoots at once, right after the join storm. */
+const SHOOT_AFTER_MS = num("SHOOT_AFTER_MS", 0);
 /** Set by the runner's CLI when every connection goes through its latency proxy (recorded, not used here). */
 const LATENCY = __ENV.LATENCY || "";
 // ---- End of knobs.
@@ -56,9 +67,15 @@ const LATENCY = __ENV.LATENCY || "";
 const AFTER_FIRE_MS = 100;
 if (!["all", "thumbs", "none"].includes(DOWNLOAD)) throw new Error(`DOWNLOAD must be all, thumbs or none`);
 
-const PHOTO = new Uint8Array(open("../test/fixtures/photo.jpg", "b"));
-const THUMB = new Uint8Array(open("../test/fixtures/thumb.jpg", "b"));
 const TILE = open("../test/fixtures/tile.jpg", "b");
+const THUMB = new Uint8Array(open("../test/fixtures/thumb.jpg", "b"));
+const FIXTURE_PHOTO = new Uint8Array(open("../test/fixtures/photo.jpg", "b"));
+const PHOTO = ((): Uint8Array => {
+  if (PHOTO_KB === null) return FIXTURE_PHOTO;
+  const sized = photoOfSize([new Uint8Array(TILE), THUMB, FIXTURE_PHOTO], Math.round(PHOTO_KB * 1024));
+  if (!sized) throw new Error(`PHOTO_KB must be a number of KB from ${Math.ceil(TILE.byteLength / 1024)} up`);
+  return sized;
+})();
 
 /** Frames each client sends the room, by type (`other`: anything else), counted on the wire. */
 const FRAME_TYPES = ["join", "ping", "ready", "fired", "other"] as const;
@@ -103,6 +120,9 @@ const COUNTERS = [
   "errors",
   "bound_violations",
   ...FRAME_TYPES.map((t) => `frames_${t}` as const),
+  // The same frames by when they were sent: before this client got `shoot` (the join and the wait), or after.
+  "frames_before_shoot",
+  "frames_from_shoot",
 ] as const;
 const trend = Object.fromEntries(TRENDS.map((n) => [n, new Trend(n, true)])) as Record<(typeof TRENDS)[number], Trend>;
 const count = Object.fromEntries(COUNTERS.map((n) => [n, new Counter(n)])) as Record<
@@ -118,12 +138,16 @@ const retryCause = (status: number): (typeof RETRY_CAUSES)[number] =>
 const retries = Object.fromEntries(
   RETRY_PHASES.flatMap((p) => RETRY_CAUSES.map((c) => [`retry_${p}_${c}`, new Counter(`retry_${p}_${c}`)])),
 ) as Record<string, Counter>;
-/** Phase edges, ms after setup: a phase lasts from its first start to its last end across all clients. */
-const PHASES = ["connect", "join", "shoot", "upload", "download"] as const;
+/** Phase edges, ms after setup: a phase lasts from its first start to its last end across all clients (fire:
+ *  from the first client's receipt of `shoot` to the last client's fire). */
+const PHASES = ["connect", "join", "shoot", "fire", "upload", "download"] as const;
 type Phase = (typeof PHASES)[number];
 const edge = Object.fromEntries(
   PHASES.map((p) => [p, { start: new Trend(`t_${p}_start`), end: new Trend(`t_${p}_end`) }]),
 ) as Record<Phase, { start: Trend; end: Trend }>;
+
+/** Setup's clock (ms since the epoch): the runner lines the server's CPU samples up with the phase edges. */
+const originEpoch = new Gauge("t_origin_epoch");
 
 const sure = Math.floor(CLIENTS * (1 - DROP) - 4 * Math.sqrt(CLIENTS * DROP * (1 - DROP)));
 export const options: Options = {
@@ -157,15 +181,22 @@ type Stage = (typeof STAGES)[number];
 
 export function setup(): SetupData {
   const run = Math.random().toString(36).slice(2, 8);
-  if (__ENV.ROOM_ID) return { roomId: __ENV.ROOM_ID, ownerToken: __ENV.OWNER_TOKEN ?? "", origin: Date.now(), run };
+  if (__ENV.ROOM_ID) {
+    const origin = defaultNow()();
+    originEpoch.add(origin);
+    return { roomId: __ENV.ROOM_ID, ownerToken: __ENV.OWNER_TOKEN ?? "", origin, run };
+  }
   const json = { "Content-Type": "application/json" };
   const login = http.post(`${BASE}/api/login`, JSON.stringify({ name: "k6 organiser" }), { headers: json });
   if (login.status !== 200) throw new Error(`login: ${login.status} ${String(login.body)}`);
   const { token } = login.json() as { token: string };
   const auth = { ...json, Authorization: `Bearer ${token}` };
-  const room = http.post(`${BASE}/api/rooms`, JSON.stringify({ title: `k6 ${CLIENTS}` }), { headers: auth });
+  const body = { title: `k6 ${CLIENTS}`, ...(EXPECTED > 0 ? { expected: EXPECTED } : {}) };
+  const room = http.post(`${BASE}/api/rooms`, JSON.stringify(body), { headers: auth });
   if (room.status !== 201) throw new Error(`create room: ${room.status} ${String(room.body)}`);
-  return { roomId: (room.json() as { roomId: string }).roomId, ownerToken: token, origin: defaultNow()(), run };
+  const origin = defaultNow()();
+  originEpoch.add(origin);
+  return { roomId: (room.json() as { roomId: string }).roomId, ownerToken: token, origin, run };
 }
 
 /** One phone (VU): its room client, its fate, how far it got, and the timers to clear when it is over. */
@@ -191,8 +222,11 @@ type Vu = {
   /** The same membership on every connection of this clientId. */
   memberId: string;
   shotId: string;
-  /** The organiser asked for the shot. */
+  /** When this client got `shoot` (its real clock), 0 before. */
+  shootAt: number;
+  /** The organiser asked for the shot; saw every client ready (and waits SHOOT_AFTER_MS). */
   shot: boolean;
+  allReady: boolean;
   /** The organiser's "ready count has been still" timer. */
   quiet: number;
   fire: { e: FireEvent; real: number } | null;
@@ -229,7 +263,9 @@ export default function (data: SetupData): void {
     welcomed: false,
     memberId: "",
     shotId: "",
+    shootAt: 0,
     shot: false,
+    allReady: false,
     quiet: 0,
     fire: null,
     mine: null,
@@ -245,7 +281,7 @@ export default function (data: SetupData): void {
         ws.addEventListener("open", () => {
           if (!vu.opened) onOpen(vu);
         });
-        return countingFrames(DELAY_MS > 0 ? delayed(ws, DELAY_MS / 2) : ws);
+        return countingFrames(DELAY_MS > 0 ? delayed(ws, DELAY_MS / 2) : ws, () => vu.shootAt > 0);
       },
       clientId: `${data.run}-${id}`,
       name: `VU ${id}`,
@@ -341,13 +377,15 @@ function checkBound(vu: Vu, e: ClockEstimate): void {
 function onShoot(vu: Vu, shotId: string): void {
   if (vu.shotId) return;
   vu.shotId = shotId;
-  trend.shoot_delivery.add(vu.real() - vu.data.origin);
+  vu.shootAt = vu.real();
+  trend.shoot_delivery.add(vu.shootAt - vu.data.origin);
 }
 
 /** Runs in the very millisecond of the shot, with every other client on this loop: only note it. */
 function onFire(vu: Vu, e: FireEvent): void {
   if (vu.fire) return;
   vu.fire = { e, real: vu.real() };
+  if (vu.shootAt) mark(vu, "fire", vu.shootAt, vu.fire.real);
   later(vu, AFTER_FIRE_MS, () => afterFire(vu));
 }
 
@@ -363,12 +401,19 @@ function watchReady(vu: Vu): void {
     });
   };
   vu.client.on("members", ({ ready }) => {
-    if (ready >= CLIENTS) shoot(vu);
+    if (ready >= CLIENTS) allReady(vu);
     else if (churn) settle();
   });
   vu.client.on("status", (s) => {
     if (s.connected && churn) settle();
   });
+}
+
+function allReady(vu: Vu): void {
+  if (SHOOT_AFTER_MS <= 0) return shoot(vu);
+  if (vu.allReady) return;
+  vu.allReady = true;
+  later(vu, SHOOT_AFTER_MS, () => shoot(vu));
 }
 
 function shoot(vu: Vu): void {
@@ -573,9 +618,9 @@ function delayed(ws: WebSocket, ms: number): SocketLike {
   };
 }
 
-/** Counts the frames a socket sends by type: the room object pays for each one on Cloudflare. The
- *  RoomClient writes `type` first, so the type is read without parsing the frame. */
-function countingFrames(ws: SocketLike): SocketLike {
+/** Counts the frames a socket sends by type, and by whether its client had got `shoot` yet: the room object
+ *  pays for each one on Cloudflare. The RoomClient writes `type` first, so the type is read without parsing. */
+function countingFrames(ws: SocketLike, shotPhase: () => boolean): SocketLike {
   return {
     get readyState() {
       return ws.readyState;
@@ -584,6 +629,7 @@ function countingFrames(ws: SocketLike): SocketLike {
       const m = /^\{"type":"([a-z-]+)"/.exec(d);
       const type = FRAME_TYPES.find((t) => t === m?.[1]) ?? "other";
       count[`frames_${type}`].add(1);
+      count[shotPhase() ? "frames_from_shoot" : "frames_before_shoot"].add(1);
       ws.send(d);
     },
     close: (code, reason) => ws.close(code, reason),
@@ -601,7 +647,25 @@ function same(a: ArrayBuffer, b: Uint8Array): boolean {
 
 type SummaryData = {
   metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
+  /** setup()'s return, when the runtime hands it over (the project's runner does). */
+  setup_data?: SetupData;
 };
+
+/** The room's shards from its owner's stats, after the run; a note when they cannot be read. */
+function roomShards(data: SetupData | undefined): ShardReport {
+  if (!data?.ownerToken) return { shards: null, max_sockets: null, note: "no owner token or setup data to ask with" };
+  const r = http.get(`${BASE}/api/rooms/${data.roomId}/stats`, {
+    headers: { Authorization: `Bearer ${data.ownerToken}` },
+    timeout: "10s",
+  });
+  let body: unknown = null;
+  try {
+    body = r.status === 200 ? r.json() : null;
+  } catch {
+    // not JSON: reported as having no shards
+  }
+  return shardReport(r.status, body);
+}
 
 export function handleSummary(s: SummaryData) {
   const v = (name: string, stat: string) => s.metrics[name]?.values[stat] ?? null;
@@ -653,35 +717,70 @@ export function handleSummary(s: SummaryData) {
     const causes = RETRY_CAUSES.filter((c) => n(`retry_${p}_${c}`) > 0).map((c) => `${c} ${n(`retry_${p}_${c}`)}`);
     return `${p} ${causes.length ? causes.join(", ") : 0}`;
   }).join("; ");
+  const perMember = (x: number) => (members ? x / members : null);
+  const inbound = {
+    total: framesPerMember,
+    before_shoot: perMember(n("frames_before_shoot")),
+    from_shoot: perMember(n("frames_from_shoot")),
+  };
+  const shards = roomShards(s.setup_data);
+  const photoKb = PHOTO.length / 1024;
   const summary = {
     clients: CLIENTS,
+    origin_epoch_ms: v("t_origin_epoch", "value"),
     connected: n("connect"),
     ...Object.fromEntries(counts.map((c) => [c, n(c)])),
     phases,
     frames_per_member: framesPerMember,
     frames,
+    per_member: { inbound_frames: inbound },
     sync,
-    shoot: { delivery_p50_ms: delivery("med"), delivery_p99_ms: delivery("p(99)") },
+    shoot: {
+      delivery_first_ms: delivery("min"),
+      delivery_p50_ms: delivery("med"),
+      delivery_p95_ms: delivery("p(95)"),
+      delivery_p99_ms: delivery("p(99)"),
+      delivery_last_ms: delivery("max"),
+    },
+    shards,
     retries: retried,
     timeline: Object.fromEntries(
       PHASES.map((p) => [p, [v(`t_${p}_start`, "min"), v(p === "shoot" ? "shoot_delivery" : `t_${p}_end`, "max")]]),
     ),
-    knobs: { BASE_URL: BASE, DROP, RECONNECT, DELAY_MS, LATENCY, DOWNLOAD, PER_CLIENT, SKEW, SYNC_PROBES, SPREAD },
+    knobs: {
+      BASE_URL: BASE,
+      DROP,
+      RECONNECT,
+      DELAY_MS,
+      LATENCY,
+      DOWNLOAD,
+      PER_CLIENT,
+      SKEW,
+      SYNC_PROBES,
+      SPREAD,
+      PHOTO_KB: photoKb,
+      EXPECTED,
+      SHOOT_AFTER_MS,
+    },
     thresholds,
   };
   const sec = (x: number | null) => (x === null ? "–" : (x / 1000).toFixed(3));
   const ms = (x: number | null) => (x === null ? "–" : x.toFixed(1));
+  const fixed = (x: number | null, digits: number) => (x === null ? "–" : x.toFixed(digits));
   const mb = (v("download_bytes", "count") ?? 0) / 1e6;
   const lines = [
     `${summary.connected} clients connected, took: ${sec(phases.connect_ms)}s`,
     `${n("joined")} joined room and waiting for shoot, took: ${sec(phases.join_ms)}s`,
+    `photo ${photoKb.toFixed(1)} KB${PHOTO_KB === null ? " (the fixture)" : ""}, room created with expected ${EXPECTED > 0 ? EXPECTED : "none"}, shoot ${SHOOT_AFTER_MS} ms after all were ready`,
     `socket open → ready p95 ${ms(phases.ready_p95_ms)}ms, ${framesPerMember === null ? "–" : framesPerMember.toFixed(1)} frames per member`,
-    `shoot delivered to ${n("shoot_delivery")}, last after ${ms(phases.shoot_delivery_ms)}ms`,
+    `inbound frames per member: ${fixed(inbound.total, 2)} (${fixed(inbound.before_shoot, 2)} before the shoot, ${fixed(inbound.from_shoot, 2)} from it)`,
+    `shoot delivered to ${n("shoot_delivery")}, after the request: first ${ms(delivery("min"))}ms p50 ${ms(delivery("med"))}ms p95 ${ms(delivery("p(95)"))}ms last ${ms(delivery("max"))}ms`,
     `fire error p50 ${ms(sync.fire_error_p50_ms)}ms p99 ${ms(sync.fire_error_p99_ms)}ms, spread ${ms(sync.fire_spread_ms)}ms`,
     `upload spread ${ms(phases.upload_spread_ms)}ms${SPREAD ? "" : " (ignored: SPREAD=0)"}, longest wait ${ms(phases.upload_wait_max_ms)}ms`,
     `${n("uploaded")} photos uploaded, took: ${sec(phases.upload_ms)}s (each p50 ${ms(phases.upload_request_p50_ms)}ms p95 ${ms(phases.upload_request_p95_ms)}ms)`,
     `retries: ${retryLine}`,
     `${n("download")} clients downloaded ${n("downloaded")} files (${mb.toFixed(1)} MB), took: ${sec(phases.download_ms)}s`,
+    ...shardLines(shards),
     ...Object.entries(thresholds).map(([k, ok]) => `${ok ? "✓" : "✗"} ${k}`),
   ];
   return {

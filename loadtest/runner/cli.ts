@@ -8,14 +8,18 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startServer, type LocalServer, type ServerKind } from "../../scripts/local-server.ts";
 import { startLatencyProxy, type LatencyProxy } from "../../scripts/latency-proxy.ts";
+import { fileLimit, filePlan } from "./open-files.ts";
+import { canReadCpu, sampleCpu, type CpuSample } from "./proc-cpu.ts";
 import { progressPrinter } from "./progress.ts";
 import { renderReport, type RoomSummary } from "./report.ts";
 import { ScriptError, run } from "./run.ts";
+import { serverCost, serverCostLine, type RunEdges } from "./server-cost.ts";
 
 const USAGE = `usage: npm run loadtest -- --clients N [--url URL] [--processes P] [--summary FILE] [--report FILE.html]
        [--server miniflare|wrangler|deno] [--runner auto|k6|builtin] [--script loadtest/room.ts] [-e KEY=VALUE]...
        [--restart-at-ms MS]   (kill and restart the local server MS after the run starts, keeping its state)
-Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1, SPREAD=0 (see loadtest/room.ts),
+Knobs from the environment: DROP, RECONNECT, DELAY_MS, DOWNLOAD=all|thumbs|none, PER_CLIENT, SKEW=1, SPREAD=0, PHOTO_KB,
+EXPECTED, SHOOT_AFTER_MS, GUARD_MS (see loadtest/room.ts),
 LATENCY=MIN:MAX (every connection through a loopback proxy with a MIN–MAX ms round trip, jitter and uplink spikes).`;
 
 type Args = {
@@ -103,11 +107,39 @@ function scheduleRestart(server: LocalServer, ms: number) {
   };
 }
 
+/** Stops a run the open-file limit cannot hold, and warns when it may run short during the uploads. */
+function checkOpenFiles(clients: number): void {
+  const limit = fileLimit();
+  const plan = limit ? filePlan(clients, limit) : null;
+  if (plan?.action === "fail") throw new Error(plan.message);
+  if (plan?.action === "short") process.stderr.write(`${plan.message}\n`);
+}
+
+/** The server's CPU per member and phase into the summary file and onto stdout ("unknown" without a server
+ *  of its own to read). */
+function reportServerCost(summaryFile: string | undefined, samples: CpuSample[] | null, server: string | null): void {
+  if (!summaryFile) return;
+  let summary: RunEdges & Record<string, unknown>;
+  try {
+    summary = JSON.parse(readFileSync(summaryFile, "utf8")) as RunEdges & Record<string, unknown>;
+  } catch {
+    return; // the script wrote no summary (it failed)
+  }
+  const cost = serverCost(summary, samples, server ? `no /proc to read the ${server} server's CPU from` : undefined);
+  process.stdout.write(`${serverCostLine(cost, server ?? "")}\n`);
+  writeFileSync(summaryFile, JSON.stringify({ ...summary, server_cpu: cost }, null, 2));
+}
+
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const useK6 = a.runner === "k6" || (a.runner === "auto" && hasK6());
+  // The server holds every client's sockets; with --url the server is not ours, and the runner's processes
+  // share the clients (k6 is one process).
+  const processes = a.processes ?? autoProcesses(a.clients);
+  checkOpenFiles(a.url && !useK6 ? Math.ceil(a.clients / processes) : a.clients);
   const tmp = mkdtempSync(join(tmpdir(), "simulshot-loadtest-"));
-  const summaryFile = a.summary ?? (a.report ? join(tmp, "summary.json") : undefined);
+  // Always a summary when the runner starts the server: its CPU per phase is cut at the summary's phase edges.
+  const summaryFile = a.summary ?? (a.report || !a.url ? join(tmp, "summary.json") : undefined);
   let server: LocalServer | null = null;
   let proxy: LatencyProxy | null = null;
   try {
@@ -121,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`through a latency proxy (LATENCY=${latency}: round trips in ms, jitter, uplink spikes)\n`);
     }
     const base = proxy?.url ?? a.url ?? server!.url;
+    const local = server;
+    const cpu = local && canReadCpu() ? sampleCpu(() => local.child().pid) : null;
     const env = {
       ...a.env,
       CLIENTS: String(a.clients),
@@ -136,7 +170,6 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await withK6(a, env, points);
       if (points) fireErrors = fireErrorsFromK6(points);
     } else {
-      const processes = a.processes ?? autoProcesses(a.clients);
       process.stderr.write(
         `running ${a.script} with the built-in k6 runner: ${a.clients} VUs in ${processes} process(es) against ${base}\n`,
       );
@@ -152,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
       fireErrors = fe?.type === "trend" ? fe.values : [];
     }
     const restarted = await restart?.finish();
+    const samples = cpu?.stop() ?? null;
+    reportServerCost(summaryFile, samples, server?.kind ?? null);
     if (restart && summaryFile) {
       const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as Record<string, unknown>;
       writeFileSync(summaryFile, JSON.stringify({ ...summary, restart: restarted ?? null }, null, 2));
