@@ -75,6 +75,17 @@ describe("estimateOffset", () => {
     expect(est.error).toBeLessThan(8);
   });
 
+  it("widens each probe by its stamp's own uncertainty (a shard's stamps, ±te of its coordinator's clock)", () => {
+    // The shard's clock is 3 ms ahead of the coordinator's, and it knows its offset only within ±4 ms: stamps
+    // that are 3 ms off would put a tight estimate off the truth (0); with te, the bound holds it.
+    const off = simulate(16, 0, [0.2, 0.4], [0.2, 0.4], 8).map((p) => ({ ...p, ts: p.ts + 3 }));
+    const tight = estimateOffset(off)!;
+    expect(Math.abs(tight.offset)).toBeGreaterThan(tight.error);
+    const honest = estimateOffset(off.map((p) => ({ ...p, te: 4 })))!;
+    expect(Math.abs(honest.offset)).toBeLessThanOrEqual(honest.error);
+    expect(honest.error).toBeLessThanOrEqual(5.5);
+  });
+
   it("ignores probes whose clock ran backwards and returns null with nothing to go on", () => {
     expect(estimateOffset([])).toBeNull();
     expect(estimateOffset([{ t0: 10, ts: 5, t3: 9 }])).toBeNull();

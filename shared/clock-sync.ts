@@ -1,8 +1,9 @@
 // Clock synchronisation by interval intersection over ping/pong probes.
 // Each probe proves the offset θ = server − client lies in [ts − t3, ts + res − t0]; we intersect them.
 
-/** One round trip: client send time t0, server stamp ts, client receive time t3 (client clock, ms). */
-export type Probe = { t0: number; ts: number; t3: number };
+/** One round trip: client send time t0, server stamp ts, client receive time t3 (client clock, ms); `te`: the
+ *  stamp is within ±te of the true server time (a sharded room's shard, synced to its coordinator). */
+export type Probe = { t0: number; ts: number; t3: number; te?: number };
 
 export type ClockEstimate = {
   /** θ = server − client, ms: server time = client time + offset. */
@@ -30,8 +31,9 @@ export function estimateOffset(probes: readonly Probe[], serverResolution = 1, l
   for (const p of probes) {
     if (!(p.t3 >= p.t0)) continue; // a clock that ran backwards proves nothing
     n++;
-    lo = Math.max(lo, p.ts - p.t3);
-    hi = Math.min(hi, p.ts + serverResolution - p.t0);
+    const te = p.te ?? 0;
+    lo = Math.max(lo, p.ts - te - p.t3);
+    hi = Math.min(hi, p.ts + te + serverResolution - p.t0);
     if (best === null || p.t3 - p.t0 < best.t3 - best.t0) best = p;
   }
   if (best === null) return null;
@@ -42,7 +44,7 @@ export function estimateOffset(probes: readonly Probe[], serverResolution = 1, l
   const rtt = best.t3 - best.t0;
   return {
     offset: best.ts + serverResolution / 2 - (best.t0 + best.t3) / 2,
-    error: (rtt + serverResolution) / 2,
+    error: (rtt + serverResolution) / 2 + (best.te ?? 0),
     probes: n,
     intersected: false,
   };

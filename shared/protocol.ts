@@ -201,7 +201,9 @@ export type WelcomeMessage = {
   uploadToken: string;
   room: RoomView;
 };
-export type PongMessage = { type: "pong"; id: number; t0: number; ts: number };
+/** `te`: how far the stamp may be from the room's clock, ms (a shard's stamps are its coordinator's time, known
+ *  within its own sync's bound); absent means exact. */
+export type PongMessage = { type: "pong"; id: number; t0: number; ts: number; te?: number };
 /** Guests connected, how many of them have synced their clock (the organiser shoots when all have), and how
  *  many of those only within a bound over WIDE_CLOCK_BOUND_MS. */
 export type MembersMessage = { type: "members"; count: number; ready: number; wide: number };
@@ -362,7 +364,9 @@ export function asServerMessage(m: Obj): ServerMessage | null {
         ? (m as ServerMessage)
         : null;
     case "pong":
-      return isFiniteNum(m.id) && isFiniteNum(m.t0) && isFiniteNum(m.ts) ? (m as ServerMessage) : null;
+      if (!isFiniteNum(m.id) || !isFiniteNum(m.t0) || !isFiniteNum(m.ts)) return null;
+      // An uncertainty the client cannot use is none it can trust: the pong is dropped.
+      return m.te === undefined || inRange(m.te, 0, 60_000) ? (m as ServerMessage) : null;
     case "members":
       return isFiniteNum(m.count) && isFiniteNum(m.ready) && isFiniteNum(m.wide) ? (m as ServerMessage) : null;
     case "shoot":

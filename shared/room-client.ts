@@ -301,7 +301,7 @@ export class RoomClient {
     if (!msg) return;
     switch (msg.type) {
       case "pong":
-        return this.onPong({ t0: msg.t0, ts: msg.ts, t3 });
+        return this.onPong({ t0: msg.t0, ts: msg.ts, t3, ...(msg.te ? { te: msg.te } : {}) });
       case "welcome":
         this.memberId = msg.memberId;
         this.uploadToken = msg.uploadToken;

@@ -244,12 +244,12 @@ describe("a room of three shards", () => {
         const t0 = Date.now();
         m.send({ type: "ping", id: i, t0 });
         const pong = await m.next((f) => f.type === "pong" && f.id === i);
-        probes.push({ t0, ts: pong.ts, t3: Date.now() });
+        probes.push({ t0, ts: pong.ts, t3: Date.now(), te: pong.te });
       }
       const e = estimateOffset(probes)!;
       // The coordinator's clock is this test's (skew 0): the member's estimate holds 0 within its bound
       // (and the shard's pull of 400 or −250 ms would be far outside it).
-      expect(Math.abs(e.offset)).toBeLessThanOrEqual(e.error + 2);
+      expect(Math.abs(e.offset)).toBeLessThanOrEqual(e.error);
     }
   });
 });

@@ -224,7 +224,8 @@ export class RoomEngine implements RoomCalls, ShardCalls {
       case "ping": {
         const ping = asPing(msg);
         if (!ping) return this.error(conn, ErrorCode.BadMessage, "ping needs numeric id and t0");
-        this.out.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts });
+        const te = this.shards.stampError();
+        this.out.sendTo(conn, { type: "pong", id: ping.id, t0: ping.t0, ts, ...(te > 0 ? { te } : {}) });
         // Only a joined guest's round trip leads shots: a guest is who must get the shoot in time.
         const who = conn.attachment();
         if (ping.rtt !== undefined && who?.role === "guest") this.shots.noteRtt(conn, who.memberId, ping.rtt);

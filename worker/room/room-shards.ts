@@ -53,6 +53,12 @@ export class RoomShards {
     return this.link?.clock?.now() ?? this.raw.now();
   }
 
+  /** How far this object's stamps may be from the room's clock, ms: a shard's sync bound (0 elsewhere). */
+  stampError(): number {
+    const e = this.link.clock?.error ?? 0;
+    return Number.isFinite(e) ? Math.ceil(e * 100) / 100 : 0;
+  }
+
   toRoomTime(localTs: number): number {
     return this.link.clock ? this.link.clock.toRoomTime(localTs) : localTs;
   }
