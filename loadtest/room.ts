@@ -148,6 +148,10 @@ const edge = Object.fromEntries(
 
 /** Setup's clock (ms since the epoch): the runner lines the server's CPU samples up with the phase edges. */
 const originEpoch = new Gauge("t_origin_epoch");
+/** The room's shards as its owner's stats showed them right after the shoot (every client still connected):
+ *  how many, and the most sockets on one. */
+const shardsAtShoot = new Gauge("shards_at_shoot");
+const maxShardSocketsAtShoot = new Gauge("max_shard_sockets_at_shoot");
 
 const sure = Math.floor(CLIENTS * (1 - DROP) - 4 * Math.sqrt(CLIENTS * DROP * (1 - DROP)));
 export const options: Options = {
@@ -424,7 +428,13 @@ function shoot(vu: Vu): void {
   const headers = { Authorization: `Bearer ${vu.data.ownerToken}` };
   retrying("shoot", () => request("POST", `/api/rooms/${vu.data.roomId}/shoot`, null, { headers }))
     .then((r) => {
-      if (r.status !== 202) failed(vu, `shoot: ${why(r)}`);
+      if (r.status !== 202) return failed(vu, `shoot: ${why(r)}`);
+      return request("GET", `/api/rooms/${vu.data.roomId}/stats`, null, { headers }).then((st) => {
+        const report = shardReport(st.status, st.status === 200 ? st.json() : null);
+        if (!report.shards) return;
+        shardsAtShoot.add(report.shards.length);
+        maxShardSocketsAtShoot.add(report.max_sockets ?? 0);
+      });
     })
     .catch((e: unknown) => failed(vu, e));
 }
@@ -743,6 +753,10 @@ export function handleSummary(s: SummaryData) {
       delivery_last_ms: delivery("max"),
     },
     shards,
+    shards_at_shoot: {
+      count: s.metrics.shards_at_shoot?.values.value ?? null,
+      max_sockets: s.metrics.max_shard_sockets_at_shoot?.values.value ?? null,
+    },
     retries: retried,
     timeline: Object.fromEntries(
       PHASES.map((p) => [p, [v(`t_${p}_start`, "min"), v(p === "shoot" ? "shoot_delivery" : `t_${p}_end`, "max")]]),
@@ -781,10 +795,18 @@ export function handleSummary(s: SummaryData) {
     `retries: ${retryLine}`,
     `${n("download")} clients downloaded ${n("downloaded")} files (${mb.toFixed(1)} MB), took: ${sec(phases.download_ms)}s`,
     ...shardLines(shards),
+    ...atShootLine(s),
     ...Object.entries(thresholds).map(([k, ok]) => `${ok ? "✓" : "✗"} ${k}`),
   ];
   return {
     stdout: lines.join("\n") + "\n",
     ...(__ENV.SUMMARY ? { [__ENV.SUMMARY]: JSON.stringify(summary, null, 2) } : {}),
   };
+}
+
+/** The shards right after the shoot, from the owner's stats then (the run's end has no sockets left to count). */
+function atShootLine(s: SummaryData): string[] {
+  const n = s.metrics.shards_at_shoot?.values.value;
+  const max = s.metrics.max_shard_sockets_at_shoot?.values.value;
+  return n ? [`at the shoot: ${n} shards, most sockets on one: ${max}`] : [];
 }

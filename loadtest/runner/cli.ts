@@ -130,6 +130,13 @@ function reportServerCost(summaryFile: string | undefined, samples: CpuSample[] 
   writeFileSync(summaryFile, JSON.stringify({ ...summary, server_cpu: cost }, null, 2));
 }
 
+/** The server settings a run may set from its environment (e.g. SHARD_MEMBERS=1000 npm run loadtest …), passed
+ *  to the server the runner starts: Deno reads its environment, Miniflare takes them as vars. */
+const SERVER_VARS = ["SHARD_MEMBERS", "MAX_ROOM_MEMBERS", "UPLOAD_SPREAD_RATE", "UPLOAD_RATE_LIMIT", "SHOT_WINDOW_MS"];
+function serverVars(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(SERVER_VARS.flatMap((k) => (env[k] === undefined ? [] : [[k, env[k]!]])));
+}
+
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const useK6 = a.runner === "k6" || (a.runner === "auto" && hasK6());
@@ -145,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (!a.url) {
       process.stderr.write(`starting a local server (${a.server})…\n`);
-      server = await startServer(a.server);
+      server = await startServer(a.server, { vars: serverVars(process.env) });
     }
     const latency = a.env.LATENCY ?? process.env.LATENCY;
     if (latency) {
