@@ -26,6 +26,9 @@ export class Broadcast {
   constructor(
     private readonly host: RoomHost,
     private readonly counts: Counts,
+    /** The least time between two count flushes, ms: a shard of a sharded room shows room-wide totals at most
+     *  once a second (docs/scale.md, rule 4), so a member's count frames stay ~1/s whatever its shard's size. */
+    private readonly minGapMs: () => number = () => COALESCE_MS,
   ) {}
 
   sendTo(conn: Conn, msg: ServerMessage): void {
@@ -65,7 +68,7 @@ export class Broadcast {
   private scheduleFlush(): void {
     if (this.flushPending) return;
     this.flushPending = true;
-    this.host.defer(() => this.flush(), Math.max(COALESCE_MS, this.quietUntil - this.host.now()));
+    this.host.defer(() => this.flush(), Math.max(this.minGapMs(), this.quietUntil - this.host.now()));
   }
 
   private flush(): void {

@@ -37,6 +37,8 @@ import type { RoomTotals, ShardCalls, ShardCounts, ShardInit, ShotAnnouncement }
 import { RoomShards } from "./room-shards.ts";
 
 const encoder = new TextEncoder();
+/** A sharded room's objects send counts to their sockets at most this often (ms): totals change room-wide. */
+const SHARD_COUNTS_GAP_MS = 1000;
 /** The limit is in UTF-8 bytes; a frame's UTF-16 length alone only settles it below a third of it. */
 const tooLarge = (raw: string) =>
   raw.length > LIMITS.maxFrameBytes ||
@@ -82,13 +84,17 @@ export class RoomEngine implements RoomCalls, ShardCalls {
     this.created = host.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length > 0;
     if (this.created) migrateRoomSchema(host.sql);
     this.shards.place(this.created);
-    this.out = new Broadcast(host, {
-      members: () => {
-        const t = this.shards.counts();
-        return { count: t.members, ready: t.ready, wide: t.wide };
+    this.out = new Broadcast(
+      host,
+      {
+        members: () => {
+          const t = this.shards.counts();
+          return { count: t.members, ready: t.ready, wide: t.wide };
+        },
+        photos: (shotId) => this.shards.photoCount(shotId),
       },
-      photos: (shotId) => this.shards.photoCount(shotId),
-    });
+      () => (this.shards.sharded ? SHARD_COUNTS_GAP_MS : 100),
+    );
     const local = (id: string) => this.shards.localId(id);
     this.presence = new Presence(host, () => this.shards.changed(() => this.out.membersChanged()), local);
     this.photos = new PhotoIndex(

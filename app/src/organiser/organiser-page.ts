@@ -88,11 +88,15 @@ function loginView(root: HTMLElement): void {
 
 function createView(root: HTMLElement, login: Login): void {
   const title = h("input", { name: "title", maxlength: 80, placeholder: "e.g. Team photo" });
+  // A crowd's size sets how many shards the room gets, once (docs/api.md, "Sharded rooms"): blank is a room of
+  // one server object, for up to a few thousand guests.
+  const expected = h("input", { name: "expected", type: "number", min: 0, step: 1, placeholder: "e.g. 5000" });
   const error = h("p", { class: "error", role: "alert" });
   const form = h(
     "form",
     { class: "card" },
     h("label", {}, "Room title", title),
+    h("label", {}, "Guests expected (optional)", expected),
     h("button", { class: "primary", type: "submit" }, "Create a room"),
     error,
   );
@@ -103,7 +107,7 @@ function createView(root: HTMLElement, login: Login): void {
       const r = await api<{ roomId: string }>("/api/rooms", {
         method: "POST",
         token: login.token,
-        body: { title: title.value.trim() },
+        body: { title: title.value.trim(), ...(expected.value ? { expected: Number(expected.value) } : {}) },
       });
       remember({ roomId: r.roomId, title: title.value.trim() });
       openRoom(root, r.roomId);
