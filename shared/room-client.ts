@@ -81,7 +81,8 @@ export type RoomClientOptions = {
   resyncMs?: number;
   /** Reconnect backoff (retry-policy.ts; default RECONNECT_BACKOFF), or false for none. */
   reconnect?: Backoff | false;
-  /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000). */
+  /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000, and
+   *  FIRST_ROUND_TIMEOUT_MS for a connection's first round). */
   probeTimeoutMs?: number;
 };
 
@@ -110,6 +111,10 @@ const MAX_PROBES = 64;
  *  trip, not one per probe (docs/performance.md, "Time to ready on a slow network"); the gap makes each probe sample the network anew. */
 const FIRST_PROBES = 2;
 const BURST_GAP_MS = 15;
+/** A probe unanswered this long ends its round and counts the link as dead, ms. */
+const PROBE_TIMEOUT_MS = 5000;
+/** The same for a connection's first round, sent with its join. */
+const FIRST_ROUND_TIMEOUT_MS = 15_000;
 /** After `ready`, single probes tighten the estimate in the background, spread over the next second or two:
  *  a probe that found a quiet moment proves more than a burst that met the same queue (and the same uplink
  *  spike), so the budget goes here rather than into the burst (2 + 5 beat 4 + 3 under LATENCY: performance.md).
@@ -359,7 +364,11 @@ export class RoomClient {
 
   private armProbeTimeout(): void {
     this.clearTimer("probeTimer");
-    this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), this.o.probeTimeoutMs ?? 5000);
+    // A connection's first round rides with its join, in a crowd's join storm: a server answering thousands of
+    // joins is slow, not gone, and dropping it then makes every client join again (10,000 on Deno ran out of
+    // file descriptors on the reconnects).
+    const ms = this.o.probeTimeoutMs ?? (this.syncedHere ? PROBE_TIMEOUT_MS : FIRST_ROUND_TIMEOUT_MS);
+    this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), ms);
   }
 
   private onPong(p: Probe): void {
