@@ -76,7 +76,8 @@ for (const shared of inject("servers")) {
         const { shotId, at } = shot.body;
         for (const { f, real } of await Promise.all(fires)) {
           expect(f.shotId).toBe(shotId);
-          expect(Math.abs(real - at)).toBeLessThanOrEqual(f.estimate.error + 2);
+          // Within its bound, plus the scheduler's own lateness (as full-flow allows).
+          expect(Math.abs(real - at)).toBeLessThanOrEqual(f.estimate.error + f.fireError + 2);
         }
 
         const sent = new Map<string, Uint8Array>();
