@@ -8,6 +8,8 @@ import { RoomEngine } from "../worker/room/room-engine.ts";
 import { guard, refuseUnknownRoom, refuseUpgrade, socketClientId } from "../worker/room/room-entry.ts";
 import type { Attachment, Conn, RoomHost } from "../worker/room/room-host.ts";
 import type { SqliteFile } from "./sqlite.ts";
+import type { ServerSocket } from "./server-socket.ts";
+import { upgradeWebSocket } from "./ws-upgrade.ts";
 
 /** A socket's identity is kept in memory: a Durable Object stores it in the socket's attachment to
  *  survive hibernation, but a Deno process never hibernates and a restart drops the sockets with it
@@ -19,7 +21,7 @@ class SocketConn implements Conn {
   private identity: Attachment | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: ServerSocket,
     private readonly openedFor: string | null,
   ) {}
 
@@ -124,16 +126,15 @@ export class RoomActor implements RoomApi {
   async fetch(request: Request): Promise<Response> {
     const refused = refuseUpgrade(request);
     if (refused) return refused;
-    const { socket, response } = Deno.upgradeWebSocket(request);
+    const { socket, response } = upgradeWebSocket(request);
     if (!this.use().exists) {
       socket.onopen = () => refuseUnknownRoom(socket);
       return response;
     }
-    socket.binaryType = "arraybuffer";
     // refuseUpgrade refused a malformed id: what is left is an id or none.
     const conn = new SocketConn(socket, socketClientId(request.url) || null);
     socket.onopen = () => this.conns.add(conn);
-    socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+    socket.onmessage = (e) => {
       const ts = Date.now(); // stamped first: the pong's server time
       this.lastUsed = ts;
       guard("webSocketMessage", this.roomId, () => this.engine.onMessage(conn, e.data, ts));
