@@ -14,9 +14,6 @@ import { upgradeWebSocket } from "./ws-upgrade.ts";
 /** A socket's identity is kept in memory: a Durable Object stores it in the socket's attachment to
  *  survive hibernation, but a Deno process never hibernates and a restart drops the sockets with it
  *  (clients reconnect with the same clientId and get their membership back from SQLite). */
-/** Long enough for a refused join's burst of probes (BURST_GAP_MS apart) to arrive before the close. */
-const CLOSE_AFTER_MS = 100;
-
 class SocketConn implements Conn {
   private identity: Attachment | null = null;
 
@@ -29,10 +26,7 @@ class SocketConn implements Conn {
     this.ws.send(frame);
   }
   close(code: number, reason: string): void {
-    // Not at once: Deno shuts the TCP connection as soon as its close frame is out, so a frame the client
-    // sent meanwhile (the join's burst of probes) makes the kernel reset the connection, and a reset drops
-    // the close frame still unread on the client's side: it sees 1006 instead of the code, and reconnects.
-    setTimeout(() => this.ws.close(code, reason), CLOSE_AFTER_MS);
+    this.ws.close(code, reason);
   }
   attachment(): Attachment | null {
     return this.identity;
