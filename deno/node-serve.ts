@@ -128,10 +128,6 @@ export function serveNode(o: {
     },
   );
   server.on("upgrade", o.upgrade);
-  server.on("clientError", (_e, socket: Socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
-  });
   server.listen(o.port, o.hostname, () => {
     const a = server.address();
     if (a && typeof a === "object") o.onListen({ hostname: a.address, port: a.port });
