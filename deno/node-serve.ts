@@ -5,6 +5,8 @@ import type { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
+const LINGER_MS = 2_000;
+
 export type Fetch = (request: Request, peer: string) => Response | Promise<Response>;
 export type Upgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 
@@ -58,6 +60,17 @@ function bodyOf(req: IncomingMessage, state: BodyState): ReadableStream<Uint8Arr
     },
     { highWaterMark: 0 },
   );
+}
+
+/** A connection closed with request bytes unread sends a reset, and a reset can drop the answer from the client's
+ *  buffer before it is read (Deno.serve lingered): so the answer ends with a FIN, and what the client still sends
+ *  is read and dropped until it closes or LINGER_MS pass. */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    if (socket.writable) socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS);
+  };
 }
 
 /** Writes `response` to `res`, streamed with backpressure; a body of one chunk goes out with its length. */
@@ -117,7 +130,9 @@ export function serveNode(o: {
         response = new Response(null, { status: 500 });
       }
       // Bytes of this request still to come and nobody to drop them: the next request could not be found.
-      if (stopping || (!req.complete && !state.ended && !state.dropped)) res.shouldKeepAlive = false;
+      const unread = !req.complete && !state.ended && !state.dropped;
+      if (stopping || unread) res.shouldKeepAlive = false;
+      if (unread) lingerOnClose(req.socket);
       res.once("finish", () => {
         if (stopping) setImmediate(() => server.closeIdleConnections());
       });
