@@ -8,12 +8,14 @@ import { createApp } from "../worker/app.ts";
 import { mosaicPageTiles } from "../worker/mosaic/mosaic-engine.ts";
 import { diskBlobStore } from "./disk-blob-store.ts";
 import { MosaicRegistry } from "./mosaic-registry.ts";
+import { serveNode } from "./node-serve.ts";
 import { Background, denoPlatform, type ServerEnv } from "./platform.ts";
 import { RoomRegistry } from "./room-registry.ts";
 import { serverSecret } from "./server-secret.ts";
 import { openSqlite } from "./sqlite.ts";
 import { staticApp } from "./static-app.ts";
 import { WindowLimiter, limitsFromEnv } from "./window-limiter.ts";
+import { upgrades } from "./ws-upgrade.ts";
 
 const env: ServerEnv = {
   AUTH_SECRET: Deno.env.get("AUTH_SECRET"),
@@ -61,19 +63,19 @@ const app = createApp<ServerEnv>(() => platform);
 const serveApp = staticApp(appDir);
 const armed = rooms.start() + mosaics.start();
 
-const server = Deno.serve(
-  {
-    port,
-    hostname,
-    onListen: (a) =>
-      console.log(`simulshot on Deno: http://${a.hostname}:${a.port} (data in ${dataDir}, ${armed} alarms armed)`),
-  },
-  (request, info) => {
-    if (!new URL(request.url).pathname.startsWith("/api/")) return serveApp(request);
-    peers.set(request, info.remoteAddr.hostname);
-    return app.fetch(request, env);
-  },
-);
+const fetch = (request: Request, peer: string) => {
+  if (!new URL(request.url).pathname.startsWith("/api/")) return serveApp(request);
+  peers.set(request, peer);
+  return app.fetch(request, env);
+};
+const server = serveNode({
+  port,
+  hostname,
+  onListen: (a) =>
+    console.log(`simulshot on Deno: http://${a.hostname}:${a.port} (data in ${dataDir}, ${armed} alarms armed)`),
+  fetch,
+  upgrade: upgrades(fetch),
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -52,8 +52,8 @@ export function denoPlatform(opts: {
     limits: opts.limits,
     clientIp: opts.clientIp,
     waitUntil: (p) => background.add(p),
-    // Deno's server reads and drops a cancelled body itself, keeping the connection; read by the handler
-    // after the answer, it closes the connection instead.
+    // The server (node-serve.ts) reads and drops a cancelled body itself, keeping the connection; read by the
+    // handler after the answer, it closes the connection instead.
     answerEarly: async (answer, rest) => {
       rest.cancel();
       return answer;

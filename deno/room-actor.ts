@@ -10,18 +10,17 @@ import type { Attachment, Conn, RoomHost } from "../worker/room/room-host.ts";
 import type { RoomTotals, ShardCounts, ShardInit, ShotAnnouncement } from "../worker/room/shard-calls.ts";
 import type { ShardPeer } from "../worker/room/shard-link.ts";
 import type { SqliteFile } from "./sqlite.ts";
+import type { ServerSocket } from "./server-socket.ts";
+import { upgradeWebSocket } from "./ws-upgrade.ts";
 
 /** A socket's identity is kept in memory: a Durable Object stores it in the socket's attachment to
  *  survive hibernation, but a Deno process never hibernates and a restart drops the sockets with it
  *  (clients reconnect with the same clientId and get their membership back from SQLite). */
-/** Long enough for a refused join's burst of probes (BURST_GAP_MS apart) to arrive before the close. */
-const CLOSE_AFTER_MS = 100;
-
 class SocketConn implements Conn {
   private identity: Attachment | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: ServerSocket,
     private readonly openedFor: string | null,
   ) {}
 
@@ -29,10 +28,7 @@ class SocketConn implements Conn {
     this.ws.send(frame);
   }
   close(code: number, reason: string): void {
-    // Not at once: Deno shuts the TCP connection as soon as its close frame is out, so a frame the client
-    // sent meanwhile (the join's burst of probes) makes the kernel reset the connection, and a reset drops
-    // the close frame still unread on the client's side: it sees 1006 instead of the code, and reconnects.
-    setTimeout(() => this.ws.close(code, reason), CLOSE_AFTER_MS);
+    this.ws.close(code, reason);
   }
   attachment(): Attachment | null {
     return this.identity;
@@ -148,16 +144,15 @@ export class RoomActor implements RoomApi, ShardPeer {
   async fetch(request: Request): Promise<Response> {
     const refused = refuseUpgrade(request);
     if (refused) return refused;
-    const { socket, response } = Deno.upgradeWebSocket(request);
+    const { socket, response } = upgradeWebSocket(request);
     if (!this.use().exists) {
       socket.onopen = () => refuseUnknownRoom(socket);
       return response;
     }
-    socket.binaryType = "arraybuffer";
     // refuseUpgrade refused a malformed id: what is left is an id or none.
     const conn = new SocketConn(socket, socketClientId(request.url) || null);
     socket.onopen = () => this.conns.add(conn);
-    socket.onmessage = (e: MessageEvent<string | ArrayBuffer>) => {
+    socket.onmessage = (e) => {
       const ts = Date.now(); // stamped first: the pong's server time
       this.lastUsed = ts;
       guard("webSocketMessage", this.roomId, () => this.engine.onMessage(conn, e.data, ts));

@@ -8,6 +8,7 @@ import type { LocalServer } from "../../scripts/local-server.ts";
 import { Api, fixture } from "./kit/api.ts";
 import { photoFor } from "./kit/http-kit.ts";
 import { ownServer } from "./kit/own-server.ts";
+import { groupRssMb } from "./kit/server-rss.ts";
 import { joinRaw } from "./kit/sockets.ts";
 
 const TRIES = 1000;
@@ -64,25 +65,6 @@ function harmlessTwin(c: Case): Pick<Case, "files" | "code" | "status"> {
   if (c.files.thumb) return { files: { ...c.files, thumb: text(c.files.thumb) }, status: 400, code: "bad_thumb" };
   if (c.files.tile) return { files: { ...c.files, tile: text(c.files.tile) }, status: 400, code: "bad_tile" };
   return { files: { photo: text(c.files.photo) }, status: 415, code: "not_an_image" };
-}
-
-/** Resident memory, in MB, of the processes in the server's process group that run the worker and so decode
- *  images: workerd, deno. Not wrangler's and npx's Node processes: they only pass bytes on, and their heaps'
- *  garbage collections moved the sum by ±20 MB between slices, the size of the leak this test looks for. */
-function groupRssMb(pgid: number): number {
-  let kb = 0;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
-      if (!/^(workerd|deno)$/.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d}/status`, "utf8"))?.[1] ?? 0);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return kb / 1024;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
