@@ -82,6 +82,21 @@ describe("a room of three shards", () => {
     expect(await r.json()).toMatchObject({ error: { code: "bad_client_id" } });
   });
 
+  it("answers a made-up id naming 99,999 shards from its coordinator alone, and stores nothing", async () => {
+    const fake = `${"f".repeat(22)}-99999`;
+    expect((await call(`/api/rooms/${fake}`)).status).toBe(404);
+    expect((await call(`/api/rooms/${fake}/photos`)).body).toMatchObject({ error: { code: "room_not_found" } });
+    expect((await call(`/api/rooms/${fake}/mosaic`)).status).toBe(404);
+    const s = await joinAt(fake, "nobody");
+    expect(s.welcome).toMatchObject({ type: "error", code: "room_not_found" });
+    expect((await s.closed).code).toBe(4004);
+    const shard = shardOfClient("nobody", 99_999);
+    const tables = await runInDurableObject(object(fake, shard), (_room, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
+    );
+    expect(tables.filter((t) => !String(t.name).startsWith("_cf"))).toEqual([]);
+  });
+
   it("takes at most K members a shard, and says so", async () => {
     const { roomId } = await ownerRoom();
     const zero: string[] = [];
