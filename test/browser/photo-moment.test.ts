@@ -41,7 +41,9 @@ describe.skipIf(!chromiumPath)("a photo's moment in Chromium", () => {
         });
         const [photo] = (await api.listAll(roomId, shotId)) as PhotoView[];
         expect(photo!.frameOffset).toBeTypeOf("number");
-        expect(Math.abs(photo!.frameOffset!)).toBeLessThan(500);
+        // Near the instant: a loaded box delays headless Chromium's fake camera frames (729 ms in a clean-clone
+        // run of the whole suite; 10–60 ms alone), a broken moment would be seconds off or missing.
+        expect(Math.abs(photo!.frameOffset!)).toBeLessThan(1500);
         expect(photo!.bound).toBeGreaterThanOrEqual(0);
         expect(report.body.members[0]).toMatchObject({ frameOffset: photo!.frameOffset, frameBound: photo!.bound });
 

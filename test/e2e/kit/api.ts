@@ -11,9 +11,17 @@ export class Api {
   constructor(readonly base: string) {}
 
   async json<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
-    const r = await fetch(this.base + path, init);
-    const text = await r.text();
-    return { status: r.status, body: (text ? JSON.parse(text) : null) as T, headers: r.headers };
+    for (let attempt = 1; ; attempt++) {
+      const r = await fetch(this.base + path, init);
+      const text = await r.text();
+      // wrangler dev's own proxy, not the product, answers this while its runtime restarts (after a test restarted
+      // the server): a request that never reached the Worker, safe to send again (bodies here are bytes, not streams).
+      if (text.startsWith("Your worker restarted mid-request") && attempt < 5) {
+        await new Promise((res) => setTimeout(res, 250));
+        continue;
+      }
+      return { status: r.status, body: (text ? JSON.parse(text) : null) as T, headers: r.headers };
+    }
   }
 
   async login(name = "Organiser"): Promise<{ token: string; userId: string }> {
