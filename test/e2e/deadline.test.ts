@@ -27,6 +27,8 @@ for (const { kind } of inject("servers")) {
       const gone = tracedClient(api, roomId, { clientId: "never-back" });
       try {
         await Promise.all([a, gone].map((c) => c.client.once("sync")));
+        // The first probes are answered before the join is through: synced is not yet welcomed.
+        await until(() => a.client.memberId && gone.client.memberId, 10_000, "both welcomed");
         const goneToken = gone.client.uploadToken!;
         const goneId = gone.client.memberId;
         gone.client.on("shoot", () => {
