@@ -3,7 +3,8 @@
 import type { ServerMessage } from "../../shared/protocol.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 
-const COALESCE_MS = 100;
+/** The least time between two count flushes of a room of one object, ms. */
+export const COALESCE_MS = 100;
 /** Count frames a second the room spends at most: at ~50 µs a send (docs/scale.md), a fifth of the object.
  *  A flush goes to every socket, so the pause after one grows with what it sent: 100 ms up to 400
  *  sockets, 2.5 s at 10,000, and the work stays flat however big the room. */

@@ -26,7 +26,7 @@ import {
 import { fail, type Failure } from "../http-error.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, Result, RoomCalls, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
-import { Broadcast } from "./broadcast.ts";
+import { Broadcast, COALESCE_MS } from "./broadcast.ts";
 import { PhotoIndex } from "./photo-index.ts";
 import { Presence } from "./presence.ts";
 import { momentProblem } from "../photos/photo-moment.ts";
@@ -88,12 +88,12 @@ export class RoomEngine implements RoomCalls, ShardCalls {
       host,
       {
         members: () => {
-          const t = this.shards.counts();
+          const t = this.shards.memberCounts();
           return { count: t.members, ready: t.ready, wide: t.wide };
         },
         photos: (shotId) => this.shards.photoCount(shotId),
       },
-      () => (this.shards.sharded ? SHARD_COUNTS_GAP_MS : 100),
+      () => (this.shards.sharded ? SHARD_COUNTS_GAP_MS : COALESCE_MS),
     );
     const local = (id: string) => this.shards.localId(id);
     this.presence = new Presence(host, () => this.shards.changed(() => this.out.membersChanged()), local);
@@ -195,7 +195,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
   info(): RoomView | null {
     if (!this.exists) return null;
     const shot = this.shots.latest();
-    const t = this.shards.counts();
+    const t = this.shards.memberCounts();
     return {
       roomId: this.roomId,
       title: this.meta("title") ?? "",
@@ -203,7 +203,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
       members: t.members,
       ready: t.ready,
       wide: t.wide,
-      photos: t.photos,
+      photos: this.shards.photoTotal(),
       ...(shot ? { shot } : {}),
     };
   }
@@ -421,7 +421,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
     if (refused) return refused;
     const counter = (name: keyof AccessCounts) =>
       this.host.sql.exec<{ n: number }>("SELECT n FROM counters WHERE name = ?", name)[0]?.n ?? 0;
-    const t = this.shards.counts();
+    const t = this.shards.memberCounts();
     const shards = this.shards.perShard();
     return {
       ok: true,
@@ -429,7 +429,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
         r2Reads: counter("r2Reads"),
         cacheHits: counter("cacheHits"),
         members: t.members,
-        photos: t.photos,
+        photos: this.shards.photoTotal(),
         ...(shards ? { shards } : {}),
       },
     };

@@ -88,9 +88,17 @@ export class RoomShards {
     };
   }
 
-  /** The room's counts: this object's own, or a sharded room's totals. */
-  counts(): RoomTotals | LocalCounts {
-    return this.sharded ? this.link.totals() : this.localCounts();
+  /** The room's guests, ready and wide ones: this object's own, or a sharded room's totals. Read for every
+   *  welcome and count flush, so a room of one object reads its presence and nothing else. */
+  memberCounts(): { members: number; ready: number; wide: number } {
+    if (this.sharded) return this.link.totals();
+    const { presence } = this.o.parts();
+    return { members: presence.guestCount(), ready: presence.readyCount(), wide: presence.wideCount() };
+  }
+
+  /** The room's photos, of every shot. */
+  photoTotal(): number {
+    return this.sharded ? this.link.totals().photos : this.o.parts().photos.photoCount();
   }
 
   /** Photos of a shot room-wide. */
@@ -114,7 +122,7 @@ export class RoomShards {
   shotShards(): ShotShards {
     return {
       role: () => (!this.sharded ? "single" : this.index === 0 ? "coordinator" : "shard"),
-      guests: () => this.counts().members,
+      guests: () => this.memberCounts().members,
       totals: (shotId, own) => {
         if (!this.sharded) return { ...own, final: true };
         if (this.index === 0) {

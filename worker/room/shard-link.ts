@@ -105,10 +105,8 @@ export class ShardLink {
     const key = JSON.stringify(counts);
     if (key === this.lastSent) return;
     try {
-      const clock = this.clock!;
-      const t0 = this.host.now();
-      const { now } = await this.peer(0).reportCounts(counts);
-      clock.add({ t0, ts: now, t3: this.host.now() });
+      // Each report is also a clock probe: the coordinator stamps its answer.
+      await this.clock!.probe(async () => (await this.peer(0).reportCounts(counts)).now);
       this.lastSent = key;
     } catch (e) {
       console.error(`[shard ${this.o.index}] counts not sent`, e);
@@ -198,19 +196,10 @@ export class ShardLink {
   /** The room's totals: on the coordinator its own counts plus every shard's last; on a shard, the last
    *  totals the coordinator sent (its own counts until the first arrive). */
   totals(): RoomTotals {
-    if (!this.isCoordinator) {
-      if (this.cachedTotals) return this.cachedTotals;
-      const own = this.o.local();
-      return { members: own.members, ready: own.ready, wide: own.wide, photos: own.photos, shot: own.shot };
-    }
-    const own = this.o.local();
-    const t: RoomTotals = {
-      members: own.members,
-      ready: own.ready,
-      wide: own.wide,
-      photos: own.photos,
-      shot: own.shot,
-    };
+    if (!this.isCoordinator && this.cachedTotals) return this.cachedTotals;
+    const { members, ready, wide, photos, shot } = this.o.local();
+    const t: RoomTotals = { members, ready, wide, photos, shot };
+    if (!this.isCoordinator) return t;
     for (const r of this.rows()) {
       if (r.idx === 0) continue;
       t.members += r.members;
