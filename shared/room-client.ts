@@ -156,6 +156,8 @@ export class RoomClient {
   private probes: Probe[] = [];
   /** Pongs of the running round, and how many it waits for. */
   private round: Probe[] = [];
+  /** When the current round started (client clock), for the first round's longer wait. */
+  private roundStartedAt = 0;
   private roundSize = 0;
   /** The running round only checks the estimate (the one on `shoot`): see finishSync. */
   private checking = false;
@@ -345,6 +347,7 @@ export class RoomClient {
     this.syncing = true;
     this.checking = check;
     this.round = [];
+    this.roundStartedAt = this.now();
     this.roundSize = count;
     let sent = 0;
     const next = () => {
@@ -364,11 +367,7 @@ export class RoomClient {
 
   private armProbeTimeout(): void {
     this.clearTimer("probeTimer");
-    // A connection's first round rides with its join, in a crowd's join storm: a server answering thousands of
-    // joins is slow, not gone, and dropping it then makes every client join again (10,000 on Deno ran out of
-    // file descriptors on the reconnects).
-    const ms = this.o.probeTimeoutMs ?? (this.syncedHere ? PROBE_TIMEOUT_MS : FIRST_ROUND_TIMEOUT_MS);
-    this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), ms);
+    this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), this.o.probeTimeoutMs ?? PROBE_TIMEOUT_MS);
   }
 
   private onPong(p: Probe): void {
@@ -384,6 +383,18 @@ export class RoomClient {
   /** A lost pong must not stall the round (a shoot may wait on it); a link that stays silent is dead. */
   private onProbeTimeout(): void {
     this.probeTimer = null;
+    // A connection's first round rides with its join, in a crowd's join storm: a server answering thousands of
+    // joins is slow, not gone, and dropping it then makes every client join again (10,000 on Deno ran out of
+    // file descriptors on the reconnects). So the first round ends with the pongs it has, and only a link silent
+    // for FIRST_ROUND_TIMEOUT_MS is dropped; later rounds drop a link that lost a pong, as before.
+    if (!this.syncedHere && this.o.probeTimeoutMs === undefined) {
+      if (this.round.length > 0) return this.finishSync();
+      const left = FIRST_ROUND_TIMEOUT_MS - (this.now() - this.roundStartedAt);
+      if (left > 0) {
+        this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), left);
+        return;
+      }
+    }
     this.drop();
     this.finishSync();
   }
