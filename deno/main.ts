@@ -48,7 +48,7 @@ const blobs = diskBlobStore(join(dataDir, "blobs"), serverDb);
 const mosaics = new MosaicRegistry(
   join(dataDir, "mosaics"),
   blobs,
-  (roomId) => rooms.room(roomId),
+  (roomId, index) => rooms.object(roomId, index),
   mosaicPageTiles(Deno.env.get("MOSAIC_PAGE_TILES")),
 );
 // The client's address, per request: the connection's peer, or (behind a reverse proxy that sets it)

@@ -43,7 +43,7 @@ export function denoPlatform(opts: {
     room: (roomId) => rooms.room(roomId),
     shardMembers: shardMembers(env),
     maxRoomMembers: maxRoomMembers(env),
-    mosaic: (roomId, shotId) => opts.mosaics.mosaic(roomId, shotId),
+    mosaic: (roomId, shotId, shard = 0) => opts.mosaics.mosaic(roomId, shotId, shard),
     blobs: opts.blobs,
     cache: null,
     authSecret: authSecret(env),

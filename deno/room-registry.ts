@@ -56,7 +56,7 @@ export class RoomRegistry {
 
   /** Object `index` of a room; each call finds its actor when it runs. A shard's file is made by its
    *  coordinator's initShard, as a Durable Object's storage is. */
-  private object(roomId: string, index: number): RoomApi & ShardPeer {
+  object(roomId: string, index: number): RoomApi & ShardPeer {
     const actor = () => this.load(roomId, index, false) ?? this.nowhere;
     const made = () => {
       const created = this.load(roomId, index, true);

@@ -248,10 +248,24 @@ export type PhotoPage = { photos: PhotoView[]; next?: string };
 export type MosaicPageView = {
   shotId: string;
   url: string;
+  /** The shard whose members' photos the page holds (0 in a room of one object). */
+  shard: number;
   page: number;
+  /** Pages of this shard's mosaic. */
   pages: number;
   tiles: number;
   version: number;
+};
+/** A shot's overview (`GET …/mosaic/overview` with `Accept: application/json`): one cell per page of every shard,
+ *  `cols` × `rows` cells of equal size, `cells[i]` the i-th left to right, top to bottom; at most 1024. */
+export type MosaicOverviewView = {
+  shotId: string;
+  url: string;
+  version: number;
+  cols: number;
+  rows: number;
+  photos: number;
+  cells: Array<{ shard: number; page: number; tiles: number }>;
 };
 /** GET /api/rooms/:roomId/shots/:shotId (owner): how each expected member fired and whether it uploaded. */
 export type ShotReport = ShotView & {

@@ -2,6 +2,7 @@
 // Cloudflare (Durable Objects, R2, caches.default) or Deno (room actors, disk, Deno's Cache API).
 import type { PhotoPage, PhotoView, RoomStats, RoomView, ShotReport } from "../shared/protocol.ts";
 import type { Failure } from "./http-error.ts";
+import type { PageCell } from "./mosaic/mosaic-host.ts";
 import type { RateLimiter } from "./rate-limits.ts";
 
 export type { ShotReport };
@@ -108,9 +109,16 @@ export interface BlobStore {
 /** The newest encoded version of one mosaic page: its storage key and URL name derive from these. */
 export type MosaicPage = { page: number; version: number; pages: number; tiles: number };
 
+/** A shot's overview: one cell per page (`cells[i]` is shard `shard`'s page `page`), at most 1024. */
+export type MosaicOverview = {
+  version: number;
+  cells: Array<{ shard: number; page: number; tiles: number }>;
+  photos: number;
+};
+
 /**
- * The group mosaic of one shot of one room: a builder that keeps every tile (raw RGBA) and encodes
- * each page to an immutable JPEG in the blob store. A Durable Object on Cloudflare.
+ * The group mosaic of one shot's photos on one shard of a room: a builder that keeps every tile (raw RGBA)
+ * and encodes each page to an immutable JPEG in the blob store. A Durable Object on Cloudflare.
  */
 export interface MosaicApi {
   /** The tile of a photo the room has recorded; repeats and removed photos are ignored. */
@@ -119,6 +127,10 @@ export interface MosaicApi {
   remove(photoId: string): Promise<void>;
   /** The newest version of `page` holding every tile the builder has, encoded first when needed. */
   latest(page: number): Promise<Result<MosaicPage>>;
+  /** This builder's pages as overview cells (shard 0's builder asks the others). */
+  cells(): Promise<Result<{ cells: PageCell[] }>>;
+  /** The overview across the room's shards; asked of shard 0's builder. */
+  overview(): Promise<Result<MosaicOverview>>;
 }
 
 export type Platform = {
@@ -128,7 +140,8 @@ export type Platform = {
   shardMembers: number;
   /** The most members a new room may expect (MAX_ROOM_MEMBERS). */
   maxRoomMembers: number;
-  mosaic(roomId: string, shotId: string): MosaicApi;
+  /** The mosaic builder of one shot's photos on one shard (0: the coordinator, or the whole room). */
+  mosaic(roomId: string, shotId: string, shard?: number): MosaicApi;
   blobs: BlobStore;
   /** An HTTP cache (the Workers Cache API's caches.default, or Deno's caches). */
   cache: Cache | null;

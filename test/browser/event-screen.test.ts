@@ -1,5 +1,6 @@
 // The event screen at 1920×1080 in Chromium, on a private server whose mosaic pages hold 2 tiles: the QR
-// code and live counts, the full-screen countdown, the mosaic filling in, then its overview of pages.
+// code and live counts, the full-screen countdown, the mosaic filling in, then its overview of pages; and the
+// organiser's overview of a room of three shards (4 members a shard), where a tap opens one page.
 // Guests are plain sockets and HTTP uploads (the screen is what is under test), with a screenshot per state.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -27,7 +28,7 @@ describe.skipIf(!chromiumPath || servers.length === 0)("the event screen in Chro
       let server: LocalServer;
       let api: Api;
       beforeAll(async () => {
-        server = (await ownServer(kind, { MOSAIC_PAGE_TILES: "2" }))!;
+        server = (await ownServer(kind, { MOSAIC_PAGE_TILES: "2", SHARD_MEMBERS: "4" }))!;
         api = new Api(server.url);
       }, 90_000);
       afterAll(() => server?.stop());
@@ -84,6 +85,62 @@ describe.skipIf(!chromiumPath || servers.length === 0)("the event screen in Chro
           expect(await page.getByTestId("mosaic-wall").getAttribute("data-pages")).toBe("2");
           expect(await text(page, "wall-caption")).toBe("Overview: 2 pages");
           await screenshot(page, "screen-04-overview");
+        } finally {
+          for (const g of guests) g.ws.close();
+          await browser.close();
+        }
+      }, 90_000);
+
+      it("shows a sharded room's mosaic as an overview of one cell a page, and a tap opens that page", async () => {
+        const browser = await launchChromium(chromiumPath!);
+        const guests: Awaited<ReturnType<Api["joinGuest"]>>[] = [];
+        try {
+          const page = await browser.newPage({ viewport: { width: 800, height: 1000 } });
+          await page.goto(`${server.url}/`);
+          await page.getByLabel("Your name").fill("Olga");
+          await page.getByRole("button", { name: "Log in" }).click();
+          await page.getByLabel("Room title").fill("Crowd");
+          await page.getByLabel("Guests expected (optional)").fill("10");
+          await page.getByRole("button", { name: "Create a room" }).click();
+          const joinUrl = (await page.getByTestId("join-url").getAttribute("href"))!;
+          const roomId = joinUrl.slice(joinUrl.lastIndexOf("/") + 1);
+          expect(roomId).toMatch(/-3$/); // 10 expected at 4 a shard: 3 shards
+          for (let i = 0; i < 6; i++) guests.push(await api.joinGuest(roomId, `overview-guest-${i}`));
+          await page.getByRole("button", { name: "Shoot" }).click();
+          for (const g of guests)
+            expect((await api.upload(roomId, g.uploadToken, { photo: photoFor(g.memberId) })).status).toBe(201);
+          // Six photos on pages of 2, over the shards: several pages, so the overview is shown.
+          const mosaic = page.getByTestId("mosaic");
+          await expect.poll(() => mosaic.getAttribute("data-view"), { timeout: 20_000 }).toBe("overview");
+          await expect
+            .poll(() => page.locator("figure.mosaic figcaption").textContent(), { timeout: 20_000 })
+            .toMatch(/^6 photos on \d+ pages/);
+          const overview = (
+            await api.json(`/api/rooms/${roomId}/mosaic/overview`, { headers: { Accept: "application/json" } })
+          ).body;
+          expect(overview.cells.length).toBeGreaterThanOrEqual(3);
+          await screenshot(page, "organiser-overview");
+          // A tap in the last cell opens that page; "All pages" goes back.
+          const box = (await mosaic.boundingBox())!;
+          const last = overview.cells.length - 1;
+          const x = ((last % overview.cols) + 0.5) * (box.width / overview.cols);
+          const y = (Math.floor(last / overview.cols) + 0.5) * (box.height / overview.rows);
+          await mosaic.click({ position: { x, y } });
+          await expect
+            .poll(() => page.getByTestId("mosaic").getAttribute("data-view"), { timeout: 10_000 })
+            .toBe("page");
+          const cell = overview.cells[last];
+          expect(await page.getByTestId("mosaic").getAttribute("src")).toContain(
+            `shard=${cell.shard}&page=${cell.page}`,
+          );
+          expect(await page.locator("figure.mosaic figcaption").textContent()).toBe(
+            `Page ${last + 1} of ${overview.cells.length}`,
+          );
+          await screenshot(page, "organiser-overview-page");
+          await page.getByTestId("mosaic-back").click();
+          await expect
+            .poll(() => page.getByTestId("mosaic").getAttribute("data-view"), { timeout: 10_000 })
+            .toBe("overview");
         } finally {
           for (const g of guests) g.ws.close();
           await browser.close();

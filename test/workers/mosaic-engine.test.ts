@@ -1,5 +1,6 @@
 // The mosaic builder's rules inside workerd (real SQLite and R2), with a small page size, a clock
-// the test moves and a room index the test writes: pages, removal, superseded versions and catching up.
+// the test moves and a room index the test writes: pages, removal, superseded versions, catching up, and
+// the overview (one cell per page).
 import { env, runInDurableObject } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
@@ -8,7 +9,8 @@ import { r2BlobStore } from "../../worker/adapter/cloudflare/r2-blob-store.ts";
 import type { Sql, SqlValue } from "../../worker/sql.ts";
 import { ADD_GRACE_MS, MosaicEngine, TILE_BYTES } from "../../worker/mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../../worker/mosaic/mosaic-host.ts";
-import { mosaicKey } from "../../worker/mosaic/mosaic-names.ts";
+import { mosaicKey, overviewKey } from "../../worker/mosaic/mosaic-names.ts";
+import { OVERVIEW_FRESH_MS } from "../../worker/mosaic/mosaic-overview.ts";
 
 type Rgb = [number, number, number];
 const solid = (rgb: Rgb) => {
@@ -32,7 +34,7 @@ async function withEngine(
   }) => Promise<void>,
   pageTiles = 4,
 ) {
-  const ref = { roomId: `room${crypto.randomUUID().slice(0, 8)}`, shotId: "shot1" };
+  const ref = { roomId: `room${crypto.randomUUID().slice(0, 8)}`, shotId: "shot1", shard: 0 };
   const stub = env.MOSAICS.get(env.MOSAICS.idFromName(`${ref.roomId}/${ref.shotId}`));
   await runInDurableObject(stub, async (_instance, state) => {
     const sql: Sql = {
@@ -48,6 +50,7 @@ async function withEngine(
       {
         blobs: r2BlobStore(env.PHOTOS),
         roomTiles: async () => ({ ok: true, tiles: room }),
+        shardCells: async () => ({ ok: true, cells: [] }), // a room of one object: no other shard
         countR2Reads: (_roomId, n) => void (reads.n += n),
       },
       { pageTiles },
@@ -196,6 +199,48 @@ describe("the mosaic builder", () => {
       t.room.shift(); // removed in the room; the builder's remove() was lost
       t.clock.now += 10_000;
       expect(await t.engine.latest(t.ref, 0)).toMatchObject({ tiles: 1 });
+    });
+  });
+
+  it("shrinks each page to one overview cell and composes the overview, one cell per page", async () => {
+    await withEngine(async (t) => {
+      // Page 0: four tiles of one colour; page 1: one tile of another and three blank slots (of a 1×1 grid).
+      const red: Rgb = [220, 30, 30];
+      const blue: Rgb = [30, 40, 210];
+      for (let i = 0; i < 4; i++) {
+        t.room.push({ photoId: `p${i}`, tileKey: null, at: t.clock.now });
+        t.engine.add(t.ref, `p${i}`, solid(red));
+      }
+      t.room.push({ photoId: "p4", tileKey: null, at: t.clock.now });
+      t.engine.add(t.ref, "p4", solid(blue));
+      const o = await t.engine.overview(t.ref);
+      expect(o).toMatchObject({
+        ok: true,
+        version: 1,
+        photos: 5,
+        cells: [
+          { shard: 0, page: 0, tiles: 4 },
+          { shard: 0, page: 1, tiles: 1 },
+        ],
+      });
+      if (!o.ok) return;
+      const obj = await env.PHOTOS.get(overviewKey(t.ref, o.version));
+      const img = PhotonImage.new_from_byteslice(new Uint8Array(await obj!.arrayBuffer()));
+      expect([img.get_width(), img.get_height()]).toEqual([128, 64]); // two cells of 64 px, side by side
+      const px = img.get_raw_pixels();
+      const at = (x: number, y: number) => [...px.subarray((y * 128 + x) * 4, (y * 128 + x) * 4 + 3)];
+      img.free();
+      expect(near(at(32, 32), red)).toBe(true);
+      expect(near(at(96, 32), blue)).toBe(true);
+      // Read again within OVERVIEW_FRESH_MS: the same version, nothing gathered.
+      expect(await t.engine.overview(t.ref)).toMatchObject({ version: 1 });
+      // A new photo, read after the fresh period: a new version; unchanged pages keep their cells.
+      t.room.push({ photoId: "p5", tileKey: null, at: t.clock.now });
+      t.engine.add(t.ref, "p5", solid(blue));
+      t.clock.now += OVERVIEW_FRESH_MS;
+      expect(await t.engine.overview(t.ref)).toMatchObject({ version: 2, photos: 6 });
+      t.clock.now += OVERVIEW_FRESH_MS;
+      expect(await t.engine.overview(t.ref)).toMatchObject({ version: 2 }); // nothing changed: no new version
     });
   });
 });

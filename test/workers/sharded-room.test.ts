@@ -1,5 +1,6 @@
 // One room over three objects (SHARD_MEMBERS = 10 in this suite, 25 members expected: 3 shards), through the
-// Worker as clients see it: every path crosses shards, and a room of 25 behaves as one of 25 on one object.
+// Worker as clients see it: every path crosses shards (mosaic pages per shard and the overview too), and a
+// room of 25 behaves as one of 25 on one object.
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -170,14 +171,35 @@ describe("a room of three shards", () => {
     expect(zip.status).toBe(200);
     expect(unzipStored(new Uint8Array(await zip.arrayBuffer()))).toHaveLength(N);
 
-    const mosaic = await until("a mosaic of every photo", async () => {
-      const r = await fetchRaw(`/api/rooms/${roomId}/mosaic?shot=${shotId}`, {
-        headers: { Accept: "application/json" },
-      });
-      const v = r.status === 200 ? ((await r.json()) as { tiles: number }) : null;
-      return v && v.tiles === N ? v : null;
+    // The mosaic: pages built per shard, of that shard's members' photos, and an overview of one cell a page.
+    const json = { headers: { Accept: "application/json" } };
+    const onShard = (i: number) => members.filter((m) => shardOfClient(m.clientId, 3) === i).length;
+    const pages = await Promise.all(
+      [0, 1, 2].map((shard) =>
+        until(`shard ${shard}'s mosaic page`, async () => {
+          const r = await fetchRaw(`/api/rooms/${roomId}/mosaic?shot=${shotId}&shard=${shard}`, json);
+          const v = r.status === 200 ? ((await r.json()) as { tiles: number; shard: number; url: string }) : null;
+          return v && v.tiles === onShard(shard) ? v : null;
+        }),
+      ),
+    );
+    expect(pages.map((p) => p.shard)).toEqual([0, 1, 2]);
+    expect(pages[2]!.url).toMatch(new RegExp(`/mosaics/${shotId}-s2-p0-\\d+\\.jpg$`));
+    const page2 = await fetchRaw(pages[2]!.url);
+    expect([page2.status, page2.headers.get("Content-Type")]).toEqual([200, "image/jpeg"]);
+    await page2.arrayBuffer();
+    expect((await fetchRaw(`/api/rooms/${roomId}/mosaic?shot=${shotId}&shard=3`, json)).status).toBe(404);
+    const overview = await call(`/api/rooms/${roomId}/mosaic/overview?shot=${shotId}`, json);
+    expect(overview.body).toMatchObject({
+      shotId,
+      cols: 2,
+      rows: 2,
+      photos: N,
+      cells: [0, 1, 2].map((shard) => ({ shard, page: 0, tiles: onShard(shard) })),
     });
-    expect(mosaic.tiles).toBe(N);
+    const overviewImage = await fetchRaw(overview.body.url);
+    expect(overviewImage.status).toBe(200);
+    expect((await overviewImage.arrayBuffer()).byteLength).toBeGreaterThan(500);
 
     // The owner deletes a photo made on another shard than the coordinator.
     const far = photos.find((p) => p.photoId.endsWith("-2"))!;
@@ -186,6 +208,9 @@ describe("a room of three shards", () => {
     ).toBe(204);
     const after = await call(`/api/rooms/${roomId}/photos?shot=${shotId}&limit=100`);
     expect(after.body.photos).toHaveLength(N - 1);
+    // Gone from its own shard's mosaic page at once (the remove went to that shard's builder).
+    const page2After = await call(`/api/rooms/${roomId}/mosaic?shot=${shotId}&shard=2`, json);
+    expect(page2After.body.tiles).toBe(onShard(2) - 1);
   });
 
   it("closes a shot at its deadline with the missing counted on every shard", async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeJpeg as decode } from "../../test/jpeg-pixels.ts";
 import { sniffImage } from "../photos/image-check.ts";
-import { MOSAIC_PAGE_TILES, composeMosaic, mosaicGrid, pasteTile } from "./compose.ts";
+import { MOSAIC_PAGE_TILES, composeCanvas, composeMosaic, mosaicGrid, pasteTile, shrinkToCell } from "./compose.ts";
 
 type Rgb = [number, number, number];
 
@@ -106,5 +106,25 @@ describe("composeMosaic", () => {
 
   it("refuses more tiles than one page", () => {
     expect(() => composeMosaic(Array.from({ length: MOSAIC_PAGE_TILES + 1 }, () => null))).toThrow(RangeError);
+  });
+});
+
+describe("shrinkToCell", () => {
+  it("averages a page into one tile: cols × cols px a pixel, the square's missing rows in the background", () => {
+    // Three 4 px tiles in a 2 × 2 grid (the fourth slot blank), shrunk to one 4 px cell: each tile is 2 × 2 px.
+    const tiles = [solidJpeg([200, 0, 0], 4), solidJpeg([0, 200, 0], 4), solidJpeg([0, 0, 200], 4)];
+    const canvas = composeCanvas(3, (o, n) => tiles.slice(o, o + n), { tileSize: 4, background: [255, 255, 255] });
+    const cell = shrinkToCell(canvas);
+    const px = (x: number, y: number) => [...cell.subarray((y * 4 + x) * 4, (y * 4 + x) * 4 + 4)];
+    expect([px(0, 0), px(3, 1), px(1, 3), px(3, 3)]).toEqual([
+      [200, 0, 0, 255],
+      [0, 200, 0, 255],
+      [0, 0, 200, 255],
+      [255, 255, 255, 255],
+    ]);
+    // Two tiles are 2 × 1: the cell's lower half is background.
+    const wide = shrinkToCell(composeCanvas(2, (o, n) => tiles.slice(o, o + n), { tileSize: 4 }));
+    expect([...wide.subarray((3 * 4 + 0) * 4, (3 * 4 + 0) * 4 + 4)]).toEqual([255, 255, 255, 255]);
+    expect([...wide.subarray(0, 4)]).toEqual([200, 0, 0, 255]);
   });
 });

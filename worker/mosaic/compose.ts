@@ -69,6 +69,9 @@ export function composeMosaic(tiles: Array<Uint8Array | null>, opts: MosaicOptio
 /** Tiles read this many at a time, so a page never holds more than this many besides its canvas. */
 const CHUNK_TILES = 64;
 
+/** A composed page before encoding: its RGBA canvas and grid. */
+export type Canvas = { rgba: Uint8Array; cols: number; rows: number; tileSize: number };
+
 /**
  * What the mosaic builder runs for every page (and the bench measures): `count` tiles read through
  * `chunk(offset, n)` a few at a time, pasted into one canvas, encoded once.
@@ -78,18 +81,69 @@ export function composeChunked(
   chunk: (offset: number, n: number) => Array<Uint8Array | null>,
   opts: MosaicOptions = {},
 ): Uint8Array {
-  const { tileSize = 64, quality = 80, background = [255, 255, 255] } = opts;
+  const c = composeCanvas(count, chunk, opts);
+  return encodeCanvas(c.rgba, c.cols * c.tileSize, c.rows * c.tileSize, opts.quality ?? 80);
+}
+
+/** The canvas of `count` tiles (at least one slot), not yet encoded. */
+export function composeCanvas(
+  count: number,
+  chunk: (offset: number, n: number) => Array<Uint8Array | null>,
+  opts: MosaicOptions = {},
+): Canvas {
+  const { tileSize = 64, background = [255, 255, 255] } = opts;
   if (count > MOSAIC_PAGE_TILES) {
     throw new RangeError(`${count} tiles is more than one mosaic page (${MOSAIC_PAGE_TILES})`);
   }
   const { cols, rows } = mosaicGrid(Math.max(1, count));
-  const canvas = blankCanvas(cols, rows, tileSize, background);
+  const rgba = blankCanvas(cols, rows, tileSize, background);
   for (let offset = 0; offset < count; offset += CHUNK_TILES) {
     chunk(offset, Math.min(CHUNK_TILES, count - offset)).forEach((tile, i) => {
-      if (tile) pasteTile(canvas, cols, offset + i, tile, tileSize);
+      if (tile) pasteTile(rgba, cols, offset + i, tile, tileSize);
     });
   }
-  return encodeCanvas(canvas, cols * tileSize, rows * tileSize, quality);
+  return { rgba, cols, rows, tileSize };
+}
+
+/**
+ * A page shrunk to one tile (tileSize² RGBA), for the overview's cell: the canvas, squared with background
+ * below its last row, averaged over cols × cols blocks (a grid is never taller than wide, so the factor is whole).
+ */
+export function shrinkToCell(c: Canvas, background: [number, number, number] = [255, 255, 255]): Uint8Array {
+  const size = c.tileSize;
+  const f = c.cols; // canvas px per cell px
+  const width = c.cols * size;
+  const height = c.rows * size;
+  const cell = new Uint8Array(size * size * 4);
+  const area = f * f;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let dy = 0; dy < f; dy++) {
+        const py = y * f + dy;
+        if (py >= height) {
+          r += background[0] * f;
+          g += background[1] * f;
+          b += background[2] * f;
+          continue;
+        }
+        let i = (py * width + x * f) * 4;
+        for (let dx = 0; dx < f; dx++, i += 4) {
+          r += c.rgba[i]!;
+          g += c.rgba[i + 1]!;
+          b += c.rgba[i + 2]!;
+        }
+      }
+      const o = (y * size + x) * 4;
+      cell[o] = Math.round(r / area);
+      cell[o + 1] = Math.round(g / area);
+      cell[o + 2] = Math.round(b / area);
+      cell[o + 3] = 255;
+    }
+  }
+  return cell;
 }
 
 /** A JPEG of a raw RGBA canvas `width`×`height` px, encoded once by photon. */

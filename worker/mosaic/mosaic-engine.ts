@@ -1,13 +1,14 @@
-// The group mosaic of one shot, written once for every runtime: every tile (raw 64 px RGBA) in
-// SQLite, each page of at most MOSAIC_PAGE_TILES tiles encoded to an immutable JPEG when it changed.
-// It catches up with the room's tile index, so a tile whose add() was lost still reaches the mosaic.
+// The group mosaic of one shot's photos on one room shard, written once for every runtime: every tile (raw
+// 64 px RGBA) in SQLite, each page of at most MOSAIC_PAGE_TILES tiles encoded to an immutable JPEG (and shrunk
+// to its overview cell) when it changed. It catches up with its shard's tile index, so a lost add() still lands.
 import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
-import type { MosaicPage, Result, TileRecord } from "../platform.ts";
-import { MOSAIC_PAGE_TILES, composeChunked } from "./compose.ts";
+import type { MosaicOverview, MosaicPage, Result, TileRecord } from "../platform.ts";
+import { MOSAIC_PAGE_TILES, composeCanvas, encodeCanvas, shrinkToCell } from "./compose.ts";
 import { TILE_SIZE, makeTile } from "../photos/thumbnail.ts";
-import type { MosaicDeps, MosaicHost, MosaicRef } from "./mosaic-host.ts";
+import type { MosaicDeps, MosaicHost, MosaicRef, PageCell } from "./mosaic-host.ts";
 import { mosaicKey } from "./mosaic-names.ts";
+import { OverviewBuilder } from "./mosaic-overview.ts";
 import { MosaicStore } from "./mosaic-store.ts";
 
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
@@ -37,6 +38,7 @@ export class MosaicEngine {
   /** In-flight work, so concurrent readers share one encode or one catch-up (a cache of promises, not state). */
   private readonly encoding = new Map<number, Promise<void>>();
   private syncing: Promise<Result> | null = null;
+  private readonly overviews: OverviewBuilder;
 
   constructor(
     private readonly host: MosaicHost,
@@ -45,6 +47,7 @@ export class MosaicEngine {
   ) {
     this.pageTiles = config.pageTiles ?? MOSAIC_PAGE_TILES;
     this.quality = config.quality ?? 80;
+    this.overviews = new OverviewBuilder(() => this.store, host, deps, this.quality);
   }
 
   /** The tables are made on first use, not on construction: an object (or file) opened for a shot
@@ -90,6 +93,24 @@ export class MosaicEngine {
     return { ok: true, page, version: row.encoded, pages, tiles: this.store.tilesOn(page) };
   }
 
+  /** This builder's pages as overview cells, each of its page's newest tiles (changed pages are encoded first). */
+  async cells(ref: MosaicRef): Promise<Result<{ cells: PageCell[] }>> {
+    const synced = await this.syncIfDue(ref);
+    if (!synced.ok) return synced;
+    this.store.bind(ref);
+    for (const page of this.store.changedPages()) await this.ensureEncoded(page);
+    return { ok: true, cells: this.store.cells() };
+  }
+
+  /** The shot's overview across the room's shards (asked of shard 0's builder). */
+  async overview(ref: MosaicRef): Promise<Result<MosaicOverview>> {
+    if (ref.shard !== 0) return fail(400, ErrorCode.BadPage, "the overview is made by shard 0's builder");
+    const synced = await this.syncIfDue(ref);
+    if (!synced.ok) return synced;
+    this.store.bind(ref);
+    return this.overviews.latest(ref, () => this.cells(ref));
+  }
+
   /** The durable wake-up: catch up when due, encode changed pages, delete superseded versions. */
   async onAlarm(): Promise<void> {
     this.store.setMeta("alarmAt", null);
@@ -124,15 +145,18 @@ export class MosaicEngine {
     return p;
   }
 
-  /** Composes revision `version` of `page` synchronously (so it is exactly that revision), then stores it. */
+  /** Composes revision `version` of `page` synchronously (so it is exactly that revision), then stores it
+   *  and its overview cell. */
   private async encode(page: number, version: number): Promise<void> {
     const n = this.store.tilesOn(page);
-    const jpeg = composeChunked(n, (offset, count) => this.store.tileChunk(page, offset, count), {
+    const canvas = composeCanvas(n, (offset, count) => this.store.tileChunk(page, offset, count), {
       tileSize: TILE_SIZE,
-      quality: this.quality,
     });
+    const jpeg = encodeCanvas(canvas.rgba, canvas.cols * TILE_SIZE, canvas.rows * TILE_SIZE, this.quality);
+    const cell = shrinkToCell(canvas);
     await this.deps.blobs.put(mosaicKey(this.store.ref()!, page, version), jpeg, "image/jpeg");
     this.store.stored(page, version);
+    this.store.setCell(page, version, n, cell);
     this.store.setMeta("encodedAt", this.host.now());
     this.store.setMeta("encodeGap", Math.min(MAX_GAP_MS, Math.max(ENCODE_DEBOUNCE_MS, n * GAP_MS_PER_TILE)));
     this.wake(this.host.now() + ENCODE_DEBOUNCE_MS); // to delete what this version supersedes

@@ -1,5 +1,5 @@
-// The mosaic builder's SQLite tables: its tiles in upload order (raw RGBA blobs), removed photos,
-// each page's content revision and stored versions, and a little meta (which room and shot, wake-ups).
+// The mosaic builder's SQLite tables: its tiles in upload order (raw RGBA blobs), removed photos, each
+// page's content revision, stored versions and overview cell, and a little meta (room, shot, shard, wake-ups).
 import type { Sql, SqlValue } from "../sql.ts";
 import type { MosaicRef } from "./mosaic-host.ts";
 
@@ -20,6 +20,9 @@ export class MosaicStore {
       page INTEGER PRIMARY KEY, version INTEGER NOT NULL, encoded INTEGER NOT NULL, purge INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS versions (
       page INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (page, version))`);
+    // Each page's newest encoded version shrunk to one tile: its cell in the room's overview.
+    sql.exec(`CREATE TABLE IF NOT EXISTS cells (
+      page INTEGER PRIMARY KEY, version INTEGER NOT NULL, tiles INTEGER NOT NULL, rgba BLOB NOT NULL)`);
   }
 
   // ---- meta ----
@@ -39,17 +42,18 @@ export class MosaicStore {
       this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, String(v));
   }
 
-  /** Which room and shot this builder serves, kept so the alarm (which has no arguments) knows too. */
+  /** Which room, shot and shard this builder serves, kept so the alarm (which has no arguments) knows too. */
   bind(ref: MosaicRef): void {
     if (this.meta("roomId") !== null) return;
     this.setMeta("roomId", ref.roomId);
     this.setMeta("shotId", ref.shotId);
+    this.setMeta("shard", ref.shard);
   }
 
   ref(): MosaicRef | null {
     const roomId = this.meta("roomId");
     const shotId = this.meta("shotId");
-    return roomId !== null && shotId !== null ? { roomId, shotId } : null;
+    return roomId !== null && shotId !== null ? { roomId, shotId, shard: this.metaNumber("shard") ?? 0 } : null;
   }
 
   // ---- tiles ----
@@ -160,6 +164,30 @@ export class MosaicStore {
 
   forgetVersion(page: number, version: number): void {
     this.sql.exec("DELETE FROM versions WHERE page = ? AND version = ?", page, version);
+  }
+
+  // ---- overview cells ----
+
+  setCell(page: number, version: number, tiles: number, rgba: Uint8Array): void {
+    this.sql.exec(
+      `INSERT INTO cells (page, version, tiles, rgba) VALUES (?, ?, ?, ?)
+       ON CONFLICT (page) DO UPDATE SET version = excluded.version, tiles = excluded.tiles, rgba = excluded.rgba
+       WHERE excluded.version > cells.version`,
+      page,
+      version,
+      tiles,
+      rgba,
+    );
+  }
+
+  /** The cells of pages that exist and hold tiles, in page order. */
+  cells(): Array<{ page: number; version: number; tiles: number; rgba: Uint8Array }> {
+    return this.sql
+      .exec<{ page: number; version: number; tiles: number; rgba: SqlValue }>(
+        "SELECT page, version, tiles, rgba FROM cells WHERE page < ? AND tiles > 0 ORDER BY page",
+        this.pageCount(),
+      )
+      .map((r) => ({ page: r.page, version: r.version, tiles: r.tiles, rgba: asBytes(r.rgba) }));
   }
 }
 

@@ -1,50 +1,76 @@
-// Mosaic routes: GET /:roomId/mosaic?shot=&page= redirects to the newest immutable version of one page
-// (which the builder encodes first when tiles arrived since its last version), or with `Accept:
-// application/json` describes it ({ url, page, pages, tiles, version }); /:roomId/mosaics/:name serves it.
-import { ErrorCode, ID, type MosaicPageView } from "../../shared/protocol.ts";
+// Mosaic routes: GET /:roomId/mosaic?shot=&page=&shard= redirects to the newest immutable version of one
+// page of one shard's builder (encoded first when tiles arrived since its last version), or with `Accept:
+// application/json` describes it; GET /:roomId/mosaic/overview?shot= does the same for the overview, one cell
+// per page of every shard; /:roomId/mosaics/:name serves either.
+import { ErrorCode, ID, type MosaicOverviewView, type MosaicPageView } from "../../shared/protocol.ts";
 import { Hono } from "hono";
 import { roomIdParam, type AppContext, type AppEnv } from "../app-env.ts";
 import { HttpError, unwrap } from "../http-error.ts";
 import { serveImmutable } from "../photos/serve-file.ts";
-import { mosaicKey, mosaicName, parseMosaicName } from "./mosaic-names.ts";
+import { mosaicGrid } from "./compose.ts";
+import { shardCount } from "../room/shard-routing.ts";
+import { mosaicKey, mosaicName, overviewKey, overviewName, parseMosaicName } from "./mosaic-names.ts";
 
-async function redirectToMosaic(c: AppContext): Promise<Response> {
-  const roomId = roomIdParam(c);
-  const { platform } = c.var;
-  const pageParam = c.req.query("page") ?? "0";
-  const page = /^\d{1,6}$/.test(pageParam) ? Number(pageParam) : NaN;
-  if (!Number.isSafeInteger(page)) throw new HttpError(400, ErrorCode.BadPage, "page is a whole number from 0");
+const wholeNumber = (c: AppContext, name: string, digits: number): number => {
+  const v = c.req.query(name) ?? "0";
+  const n = new RegExp(`^\\d{1,${digits}}$`).test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new HttpError(400, ErrorCode.BadPage, `${name} is a whole number from 0`);
+  return n;
+};
+
+/** The shot the request names (the latest when none), confirmed by the room first: a made-up shot id never
+ *  reaches (and so never creates) a mosaic builder. */
+async function confirmedShot(c: AppContext, roomId: string): Promise<string> {
   const shotParam = c.req.query("shot") || undefined;
   if (shotParam !== undefined && !ID.test(shotParam)) throw new HttpError(404, ErrorCode.ShotNotFound, "no such shot");
-  // The room is asked first: a made-up shot id never reaches (and so never creates) a mosaic builder.
-  const { shotId } = unwrap(await platform.room(roomId).findShot(shotParam));
-  const m = unwrap(await platform.mosaic(roomId, shotId).latest(page));
-  const url = `/api/rooms/${roomId}/mosaics/${mosaicName(shotId, page, m.version)}`;
-  if ((c.req.header("Accept") ?? "").includes("application/json")) {
-    const body: MosaicPageView = { shotId, url, page, pages: m.pages, tiles: m.tiles, version: m.version };
-    return Response.json(body, { headers: { "Cache-Control": "no-store" } });
-  }
-  return new Response(null, {
-    status: 302,
-    headers: {
-      Location: url,
-      "Cache-Control": "no-store",
-      "Mosaic-Pages": String(m.pages),
-      "Mosaic-Tiles": String(m.tiles),
-    },
-  });
+  return unwrap(await c.var.platform.room(roomId).findShot(shotParam)).shotId;
 }
 
-/** GET /api/rooms/:roomId/mosaics/:name (`<shotId>-p<page>-<version>.jpg`) */
+/** The JSON description when asked for, else a redirect to the image (its facts in headers too). */
+function answer(c: AppContext, url: string, body: object, headers: Record<string, string>): Response {
+  if ((c.req.header("Accept") ?? "").includes("application/json"))
+    return Response.json(body, { headers: { "Cache-Control": "no-store" } });
+  return new Response(null, { status: 302, headers: { Location: url, "Cache-Control": "no-store", ...headers } });
+}
+
+async function redirectToPage(c: AppContext): Promise<Response> {
+  const roomId = roomIdParam(c);
+  const page = wholeNumber(c, "page", 6);
+  const shard = wholeNumber(c, "shard", 5);
+  const shotId = await confirmedShot(c, roomId);
+  if (shard >= shardCount(roomId))
+    throw new HttpError(404, ErrorCode.PageNotFound, `this room has ${shardCount(roomId)} shard(s)`);
+  const m = unwrap(await c.var.platform.mosaic(roomId, shotId, shard).latest(page));
+  const url = `/api/rooms/${roomId}/mosaics/${mosaicName(shotId, shard, page, m.version)}`;
+  const body: MosaicPageView = { shotId, url, shard, page, pages: m.pages, tiles: m.tiles, version: m.version };
+  return answer(c, url, body, { "Mosaic-Pages": String(m.pages), "Mosaic-Tiles": String(m.tiles) });
+}
+
+async function redirectToOverview(c: AppContext): Promise<Response> {
+  const roomId = roomIdParam(c);
+  const shotId = await confirmedShot(c, roomId);
+  const o = unwrap(await c.var.platform.mosaic(roomId, shotId, 0).overview());
+  const url = `/api/rooms/${roomId}/mosaics/${overviewName(shotId, o.version)}`;
+  const { cols, rows } = mosaicGrid(Math.max(1, o.cells.length));
+  const body: MosaicOverviewView = { shotId, url, version: o.version, cols, rows, photos: o.photos, cells: o.cells };
+  return answer(c, url, body, { "Mosaic-Cells": String(o.cells.length) });
+}
+
+/** GET /api/rooms/:roomId/mosaics/:name (`<shotId>[-s<shard>]-p<page>-<version>.jpg`, `<shotId>-overview-<v>.jpg`) */
 function serveMosaicFile(c: AppContext): Promise<Response> {
   const roomId = roomIdParam(c);
   const name = c.req.param("name") ?? "";
   const m = parseMosaicName(name);
-  if (!m) throw new HttpError(404, ErrorCode.FileNotFound, "no such mosaic");
-  const key = mosaicKey({ roomId, shotId: m.shotId }, m.page, m.version);
+  if (!m || (m.kind === "page" && m.shard >= shardCount(roomId)))
+    throw new HttpError(404, ErrorCode.FileNotFound, "no such mosaic");
+  const key =
+    m.kind === "page"
+      ? mosaicKey({ roomId, shotId: m.shotId, shard: m.shard }, m.page, m.version)
+      : overviewKey({ roomId, shotId: m.shotId }, m.version);
   return serveImmutable(c, { roomId, key, etag: `"${name.slice(0, -4)}"`, contentType: "image/jpeg" });
 }
 
 export const mosaicRoutes = new Hono<AppEnv>()
-  .get("/:roomId/mosaic", redirectToMosaic)
+  .get("/:roomId/mosaic", redirectToPage)
+  .get("/:roomId/mosaic/overview", redirectToOverview)
   .get("/:roomId/mosaics/:name", serveMosaicFile);

@@ -10,6 +10,7 @@ import { serveFile } from "./serve-file.ts";
 import { downloadShotZip } from "./shot-zip.ts";
 import { uploadPhoto } from "./upload.ts";
 import { mintZipLink } from "./zip-link.ts";
+import { shardOfRoomId } from "../room/shard-routing.ts";
 
 export const photoRoutes = new Hono<AppEnv>()
   .post("/:roomId/photos", uploadPhoto)
@@ -34,7 +35,7 @@ export const photoRoutes = new Hono<AppEnv>()
     const photoId = c.req.param("photoId");
     const r = unwrap(await platform.room(roomId).removePhoto(user.sub, photoId));
     try {
-      await platform.mosaic(roomId, r.shotId).remove(photoId);
+      await platform.mosaic(roomId, r.shotId, shardOfRoomId(roomId, photoId)).remove(photoId);
     } catch (e) {
       // The builder also drops it when it next catches up with the room's index.
       console.error(`[photos] mosaic remove ${roomId}/${photoId}:`, e);

@@ -15,6 +15,7 @@ import type { PhotoMoment } from "./photo-moment.ts";
 import { readUploadForm } from "./upload-form.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
+import { shardOfRoomId } from "../room/shard-routing.ts";
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
 /** shotId, photo, thumb, tile, frameAt, bound and a couple a client may add; more is not an upload. */
@@ -232,7 +233,7 @@ async function storeAndRecord(
     const rgba = tile;
     platform.waitUntil(
       platform
-        .mosaic(roomId, o.shot)
+        .mosaic(roomId, o.shot, shardOfRoomId(roomId, photoId))
         .add(photoId, rgba)
         .then((res) => {
           if (!res.ok) console.error(`[upload] mosaic add ${roomId}/${photoId}: ${res.code}`);

@@ -57,3 +57,19 @@ export function childrenOf(index: number, shards: number): number[] {
   for (let c = index * FAN_OUT + 1; c <= index * FAN_OUT + FAN_OUT && c < shards; c++) out.push(c);
   return out;
 }
+
+/** The shard of a room that made a member's or photo's id (0 for an id no shard of it made). */
+export function shardOfRoomId(roomId: string, id: string): number {
+  return shardOfId(id, shardCount(roomId)) ?? 0;
+}
+
+/** calls(0) … calls(n − 1), at most FAN_OUT at a time (the Workers limit on open connections). */
+export async function inBatches<T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i += FAN_OUT) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + FAN_OUT); j++) batch.push(call(j));
+    out.push(...(await Promise.all(batch)));
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 import { CLIENT_ID_PARAM, ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { PhotoQuery, RoomApi, TileRecord } from "../platform.ts";
-import { FAN_OUT, shardCount, shardOfClient, shardOfId } from "./shard-routing.ts";
+import { inBatches, shardCount, shardOfClient, shardOfId } from "./shard-routing.ts";
 import { socketClientId } from "./room-entry.ts";
 
 /** A listing's cursor in a sharded room: the shard it has reached and that shard's own cursor. */
@@ -90,15 +90,4 @@ export function shardedRoom(roomId: string, object: (index: number) => RoomApi):
       return { ok: true, photos };
     },
   } satisfies RoomApi;
-}
-
-/** calls(0) … calls(n − 1), at most FAN_OUT at a time (the Workers limit on open connections). */
-async function inBatches<T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < n; i += FAN_OUT) {
-    const batch = [];
-    for (let j = i; j < Math.min(n, i + FAN_OUT); j++) batch.push(call(j));
-    out.push(...(await Promise.all(batch)));
-  }
-  return out;
 }

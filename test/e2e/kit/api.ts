@@ -89,7 +89,8 @@ export class Api {
 
   /** A guest joined over a raw socket (no clock sync): enough to be in the next shot and upload. */
   async joinGuest(roomId: string, clientId: string): Promise<{ ws: WebSocket; memberId: string; uploadToken: string }> {
-    const ws = new WebSocket(this.wsUrl(roomId));
+    // The client id in the URL routes the socket to its shard in a sharded room (one object ignores it).
+    const ws = new WebSocket(`${this.wsUrl(roomId)}?clientId=${encodeURIComponent(clientId)}`);
     await new Promise((resolve, reject) => {
       ws.once("open", resolve);
       ws.once("error", reject);

@@ -17,7 +17,7 @@ const app = createApp<Env>((env, ctx) => ({
   room: (roomId, hint) => roomStub(env, roomId, hint),
   shardMembers: shardMembers(env),
   maxRoomMembers: maxRoomMembers(env),
-  mosaic: (roomId, shotId) => mosaicClient(env, { roomId, shotId }),
+  mosaic: (roomId, shotId, shard = 0) => mosaicClient(env, { roomId, shotId, shard }),
   blobs: r2BlobStore(env.PHOTOS),
   cache: caches.default,
   authSecret: authSecret(env),

@@ -1,7 +1,7 @@
-// The Durable Object that builds one shot's mosaic: adapts SQLite storage and the alarm to the
-// runtime-agnostic MosaicEngine. One per (room, shot), so encoding never delays the room itself.
+// The Durable Object that builds one shot's mosaic of one room shard's photos: adapts SQLite storage and the
+// alarm to the runtime-agnostic MosaicEngine. One per (room, shot, shard), so encoding never delays the room.
 import { DurableObject } from "cloudflare:workers";
-import { roomStub } from "./durable-stubs.ts";
+import { roomObject, roomStub } from "./durable-stubs.ts";
 import type { MosaicApi } from "../../platform.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
 import { durableSql } from "./durable-sql.ts";
@@ -24,7 +24,8 @@ export class Mosaic extends DurableObject<Env> {
       },
       {
         blobs: r2BlobStore(env.PHOTOS),
-        roomTiles: (ref) => roomStub(env, ref.roomId).tiles(ref.shotId),
+        roomTiles: (ref) => roomObject(env, ref.roomId, ref.shard).tiles(ref.shotId),
+        shardCells: (ref) => mosaicClient(env, ref).cells(),
         countR2Reads: (roomId, n) =>
           void ctx.waitUntil(
             roomStub(env, roomId)
@@ -55,6 +56,12 @@ export class Mosaic extends DurableObject<Env> {
   latest(ref: MosaicRef, page: number) {
     return this.logged("latest", ref, () => this.engine.latest(ref, page));
   }
+  cells(ref: MosaicRef) {
+    return this.logged("cells", ref, () => this.engine.cells(ref));
+  }
+  overview(ref: MosaicRef) {
+    return this.logged("overview", ref, () => this.engine.overview(ref));
+  }
 
   /** Rethrows, so the runtime retries the alarm (with backoff) after a failed store write. */
   override alarm() {
@@ -62,12 +69,16 @@ export class Mosaic extends DurableObject<Env> {
   }
 }
 
-/** The MosaicApi of one (room, shot) over its Durable Object, found by name. */
+/** The MosaicApi of one (room, shot, shard) over its Durable Object, found by name (shard 0's is the
+ *  `<roomId>/<shotId>` a room of one object has always used). */
 export function mosaicClient(env: Env, ref: MosaicRef): MosaicApi {
-  const stub = env.MOSAICS.get(env.MOSAICS.idFromName(`${ref.roomId}/${ref.shotId}`));
+  const name = `${ref.roomId}/${ref.shotId}${ref.shard > 0 ? `/${ref.shard}` : ""}`;
+  const stub = env.MOSAICS.get(env.MOSAICS.idFromName(name));
   return {
     add: (photoId, rgba) => stub.add(ref, photoId, rgba),
     remove: (photoId) => stub.remove(ref, photoId),
     latest: (page) => stub.latest(ref, page),
+    cells: () => stub.cells(ref),
+    overview: () => stub.overview(ref),
   };
 }
