@@ -1,6 +1,6 @@
 // The room client: joins a room over any WebSocket-like object, syncs its clock, fires on `shoot`,
 // and reconnects with backoff + jitter. Used as-is by the web app, the tests and the k6 load test.
-// Frames per member for a shot with no clock jump: join 1, probes 2 + 5 + 1, ready 1, fired 1 = 11 (later
+// Frames per member for a shot with no clock jump: join 1, probes 2 + 6 + 1, ready 1, fired 1 = 12 (later
 // shots on the same connection: the 1-probe check and `fired`).
 import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
 import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
@@ -115,12 +115,13 @@ const BURST_GAP_MS = 15;
 const PROBE_TIMEOUT_MS = 5000;
 /** The same for a connection's first round, sent with its join. */
 const FIRST_ROUND_TIMEOUT_MS = 15_000;
-/** After `ready`, single probes tighten the estimate in the background, spread over the next second or two:
- *  a probe that found a quiet moment proves more than a burst that met the same queue (and the same uplink
- *  spike), so the budget goes here rather than into the burst (2 + 5 beat 4 + 3 under LATENCY: performance.md).
- *  A scheduled shot pulls them in so that they land before its instant. */
-const BACKGROUND_PROBES = 5;
-const BACKGROUND_GAP_MS = { min: 200, max: 800 };
+/** After `ready`, single probes tighten the estimate in the background, 0.5–2.5 s apart (~9 s in all): a probe
+ *  that found a quiet moment proves more than a burst that met the same queue (and the same uplink spike), and a
+ *  join storm's queues last seconds, so the budget goes here, spread wide (2 + 6 over ~9 s beat 2 + 5 over ~2.5 s
+ *  under LATENCY at 1000 clients: performance.md). A scheduled shot pulls them in so that they land before its
+ *  instant. */
+const BACKGROUND_PROBES = 6;
+const BACKGROUND_GAP_MS = { min: 500, max: 2500 };
 const RESYNC_PROBES = 4;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
