@@ -14,10 +14,11 @@ import { MosaicStore } from "./mosaic-store.ts";
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
 /** An add is encoded this soon, so a burst of uploads makes one version, not one per tile. */
 export const ENCODE_DEBOUNCE_MS = 50;
-/** A page's next version waits ~1 ms per tile after the last, so encoding does not starve the uploads feeding
- *  it (docs/performance.md, "Mosaic"); readers still get every tile (latest() encodes). */
-const GAP_MS_PER_TILE = 1;
-const MAX_GAP_MS = 2000;
+/** A page's next background version waits 5 ms per tile after the last (at most 5 s): an encode costs ~0.25 ms a
+ *  tile, so a busy page's background versions take at most ~5 % of its thread and do not starve the uploads
+ *  feeding it (docs/performance.md, "Upload stampede"). Readers still get every tile (latest() encodes). */
+const GAP_MS_PER_TILE = 5;
+const MAX_GAP_MS = 5000;
 /** A read compares the builder's tiles with the room's index at most this often. */
 export const RESYNC_MS = 5000;
 /** A tile the room recorded less than this long ago is still on its way through add(); only older ones are fetched. */

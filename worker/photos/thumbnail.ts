@@ -1,12 +1,13 @@
 // Server-side decoding of small JPEGs only: the thumbnail of a photo of at most 2 MP, the 64 px RGBA mosaic
 // tile, an uploaded tile. The true size is read from the whole file and checked against the pixel budget
 // before anything is decoded, and the decoding itself runs in the isolated decoder (a trap there leaks nothing).
-import { PhotonImage, SamplingFilter, crop, resize } from "@cf-wasm/photon";
+import { PhotonImage, SamplingFilter, resize } from "@cf-wasm/photon";
 import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { Result } from "../platform.ts";
 import { type ImageInfo, type ImageRules, checkImage, checkInfo } from "./image-check.ts";
-import { decodeIsolated } from "./isolated-decoder.ts";
+import { type DecodedPixels, decodeIsolated } from "./isolated-decoder.ts";
+import { squareTile } from "./square-tile.ts";
 
 /** The server makes a thumbnail itself only for photos up to this many pixels. */
 export const SERVER_THUMB_MAX_PIXELS = 2_000_000;
@@ -30,15 +31,12 @@ function checkOnce(bytes: Uint8Array, rules: ImageRules, walked?: ImageInfo): Re
   return walked ? checkInfo(walked, rules) : checkImage(bytes, rules);
 }
 
-/**
- * Decodes `bytes` if they are a whole JPEG of at most `maxPixels` true pixels (`walked`: see checkOnce).
- * On success the caller owns `image` and must call `image.free()`.
- */
-export function decodeSmall(
+/** The RGBA pixels of `bytes` if they are a whole JPEG of at most `maxPixels` true pixels (`walked`: see checkOnce). */
+function decodePixels(
   bytes: Uint8Array,
   maxPixels: number,
   walked?: ImageInfo,
-): Result<{ image: PhotonImage; info: ImageInfo }> {
+): Result<{ pixels: DecodedPixels; info: ImageInfo }> {
   const checked = checkOnce(bytes, { maxPixels, types: JPEG_ONLY }, walked);
   if (!checked.ok) return checked;
   const { info } = checked;
@@ -51,6 +49,21 @@ export function decodeSmall(
       `decoded ${pixels.width}x${pixels.height}, not the ${info.width}x${info.height} of its header`,
     );
   }
+  return { ok: true, pixels, info };
+}
+
+/**
+ * Decodes `bytes` if they are a whole JPEG of at most `maxPixels` true pixels (`walked`: see checkOnce).
+ * On success the caller owns `image` and must call `image.free()`.
+ */
+export function decodeSmall(
+  bytes: Uint8Array,
+  maxPixels: number,
+  walked?: ImageInfo,
+): Result<{ image: PhotonImage; info: ImageInfo }> {
+  const decoded = decodePixels(bytes, maxPixels, walked);
+  if (!decoded.ok) return decoded;
+  const { pixels, info } = decoded;
   return { ok: true, image: new PhotonImage(pixels.rgba, pixels.width, pixels.height), info };
 }
 
@@ -79,20 +92,18 @@ export function makeThumb(
   }
 }
 
-/** Raw RGBA `size`×`size` pixels of the image: the centre square, scaled (`walked`: see checkOnce). */
+/** Raw RGBA `size`×`size` pixels of the image: the centre square, scaled (`walked`: see checkOnce). Decoded
+ *  straight to pixels and scaled in JS (square-tile.ts), not through a PhotonImage: a tile is cut on every upload. */
 export function makeTile(
   bytes: Uint8Array,
   size = TILE_SIZE,
   maxPixels = SERVER_THUMB_MAX_PIXELS,
   walked?: ImageInfo,
 ): Result<{ rgba: Uint8Array }> {
-  const decoded = decodeSmall(bytes, maxPixels, walked);
+  const decoded = decodePixels(bytes, maxPixels, walked);
   if (!decoded.ok) return decoded;
-  try {
-    return { ok: true, rgba: squarePixels(decoded.image, size) };
-  } finally {
-    decoded.image.free();
-  }
+  const { pixels } = decoded;
+  return { ok: true, rgba: squareTile(pixels.rgba, pixels.width, pixels.height, size) };
 }
 
 const TILE_RULES = { maxPixels: MAX_UPLOADED_TILE_SIDE * MAX_UPLOADED_TILE_SIDE, types: JPEG_ONLY };
@@ -115,22 +126,4 @@ export function decodeTile(bytes: Uint8Array, walked?: ImageInfo): Uint8Array | 
   if (!checked.ok) return null;
   const tile = makeTile(bytes, TILE_SIZE, TILE_RULES.maxPixels, checked.info);
   return tile.ok ? tile.rgba : null;
-}
-
-function squarePixels(image: PhotonImage, size: number): Uint8Array {
-  const w = image.get_width();
-  const h = image.get_height();
-  const side = Math.min(w, h);
-  const x = Math.floor((w - side) / 2);
-  const y = Math.floor((h - side) / 2);
-  let square = image;
-  let scaled = image;
-  try {
-    if (w !== h) square = crop(image, x, y, x + side, y + side);
-    scaled = side === size ? square : resize(square, size, size, SamplingFilter.Triangle);
-    return scaled.get_raw_pixels();
-  } finally {
-    if (scaled !== square) scaled.free();
-    if (square !== image) square.free();
-  }
 }
