@@ -27,6 +27,12 @@ export type BenchServerOptions = {
 
 /** Bundles the worker exactly as `wrangler deploy` would, into `outDir`; returns the entry module. */
 export function buildWorker(outDir: string): string {
+  // The bench serves the API only, but wrangler's build refuses a config whose assets folder is missing (a fresh
+  // clone before `npm run build:app`).
+  if (!existsSync(join(ROOT, "app", "dist"))) {
+    const app = spawnSync("npm", ["run", "build:app"], { cwd: ROOT, encoding: "utf8" });
+    if (app.status !== 0) throw new Error(`npm run build:app failed:\n${app.stdout}\n${app.stderr}`);
+  }
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
   const r = spawnSync(wrangler, ["deploy", "--dry-run", "--outdir", outDir], {
     cwd: ROOT,
