@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { RoomClient, type RoomClientOptions, type SocketLike } from "./room-client.ts";
 import type { ClockEstimate } from "./clock-sync.ts";
-import type { ServerMessage } from "./protocol.ts";
+import { WIDE_CLOCK_BOUND_MS, type ServerMessage } from "./protocol.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
 
@@ -369,6 +369,20 @@ describe("RoomClient", () => {
     const syncs = await syncsAfterShoot(c, socket, "check", 600, 2);
     expect(socket.sent.filter((m) => m.type === "ping")).toHaveLength(2 + 6 + 1);
     expect(syncs[1]).toBe(before); // the check agreed: the estimate is the one it had, its probe forgotten
+    c.close();
+  });
+
+  it("sends ready again when its bound narrows past the wide line, in place of a background probe", async () => {
+    const { c, socket } = overOneSocket({ random: () => 0 });
+    socket.pongDelayMs = 60; // a congested join: a bound over WIDE_CLOCK_BOUND_MS
+    const first = await c.once("sync");
+    expect(first.error).toBeGreaterThan(WIDE_CLOCK_BOUND_MS);
+    socket.pongDelayMs = 1; // then quiet: the first background probe narrows it
+    await vi.waitFor(() => expect(socket.sent.filter((m) => m.type === "ready")).toHaveLength(2), { timeout: 3000 });
+    // Every background probe left has gone out: one fewer than usual, so the shot still costs 12 frames.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(socket.sent.filter((m) => m.type === "ping")).toHaveLength(2 + 5);
+    expect(socket.sent.filter((m) => m.type === "ready")).toHaveLength(2);
     c.close();
   });
 

@@ -1,7 +1,8 @@
 // The room client: joins a room over any WebSocket-like object, syncs its clock, fires on `shoot`,
 // and reconnects with backoff + jitter. Used as-is by the web app, the tests and the k6 load test.
-// Frames per member for a shot with no clock jump: join 1, probes 2 + 6 + 1, ready 1, fired 1 = 12 (later
-// shots on the same connection: the 1-probe check and `fired`).
+// Frames per member for a shot with no clock jump: join 1, probes 2 + 6 + 1, ready 1, fired 1 = 12 (a second
+// `ready`, when the bound crosses WIDE_CLOCK_BOUND_MS, replaces a background probe; later shots on the same
+// connection: the 1-probe check and `fired`).
 import { estimateOffset, localInstant, type ClockEstimate, type Probe } from "./clock-sync.ts";
 import { defaultTimers, fireAt, type Timers } from "./fire-timer.ts";
 import {
@@ -449,6 +450,10 @@ export class RoomClient {
     const wide = est.error > WIDE_CLOCK_BOUND_MS;
     if (this.readyWide === wide) return;
     if (!this.send({ type: "ready", error: est.error })) return;
+    // A second `ready` on this connection (the bound crossed the line) takes the place of a background probe, so a
+    // shot still costs the room 12 frames a member.
+    // (One already waiting to go is not taken back.)
+    if (this.readyWide !== null && this.backgroundLeft > (this.waitTimer === null ? 0 : 1)) this.backgroundLeft--;
     this.readyWide = wide;
     this.emit("ready", est);
   }
