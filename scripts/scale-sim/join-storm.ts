@@ -1,6 +1,6 @@
 // The join storm on one shard, frame by frame: its members open their sockets at random moments in a
 // window and send what the room client sends (join with a burst of 2 probes, `ready` one round trip
-// later, 5 background probes 200–800 ms apart), while the shard sends its counts up and broadcasts the
+// later, 6 background probes 500–2,500 ms apart), while the shard sends its counts up and broadcasts the
 // room's totals down every interval. Clients are open-loop: they do not slow down when the shard does.
 import type { Costs } from "./costs.ts";
 import { EventQueue } from "./event-queue.ts";
@@ -48,8 +48,8 @@ export function memberFrames(rttMs: number, random: () => number): Array<[number
     [15 + rttMs, "ready"],
   ];
   let t = 15 + rttMs;
-  for (let i = 0; i < 5; i++) {
-    t += 200 + random() * 600;
+  for (let i = 0; i < 6; i++) {
+    t += 500 + random() * 2000;
     out.push([t, "ping"]);
   }
   return out;
