@@ -180,6 +180,14 @@ export class MosaicStore {
     );
   }
 
+  /** The stored cell of `page`: which version it was shrunk from, holding how many tiles. */
+  cell(page: number): { version: number; tiles: number } | null {
+    return (
+      this.sql.exec<{ version: number; tiles: number }>("SELECT version, tiles FROM cells WHERE page = ?", page)[0] ??
+      null
+    );
+  }
+
   /** The cells of pages that exist and hold tiles, in page order. */
   cells(): Array<{ page: number; version: number; tiles: number; rgba: Uint8Array }> {
     return this.sql
