@@ -12,6 +12,8 @@ class FakeSocket implements SocketLike {
   readyState = 0;
   sent: any[] = [];
   answerPings = true;
+  /** Ids of pings this socket never answers (a lost pong). */
+  lostPings: number[] = [];
   /** How long a pong takes to come back, ms. */
   pongDelayMs = 1;
   /** How far behind the true time the server's stamps read (a busy workerd), ms. */
@@ -50,6 +52,7 @@ class FakeSocket implements SocketLike {
           }),
         net ? net.up + net.down : 1,
       );
+    if (m.type === "ping" && this.lostPings.includes(m.id)) return;
     if (m.type === "ping" && this.answerPings && net) {
       setTimeout(() => {
         const ts = Math.floor(realNow());
@@ -67,10 +70,16 @@ class FakeSocket implements SocketLike {
   }
 }
 
-/** A client over a fresh FakeSocket per connection (the last one is the live one). */
-function overFakeSockets(o: Partial<RoomClientOptions>) {
+/** A client over a fresh FakeSocket per connection (the last one is the live one); `first` sets up the first
+ *  before it opens. */
+function overFakeSockets(o: Partial<RoomClientOptions>, first: (s: FakeSocket) => void = () => {}) {
   const sockets: FakeSocket[] = [];
-  const connect = () => (sockets.push(new FakeSocket()), sockets[sockets.length - 1]!);
+  const connect = () => {
+    const s = new FakeSocket();
+    if (sockets.length === 0) first(s);
+    sockets.push(s);
+    return s;
+  };
   const c = new RoomClient({ url: "ws://x", connect, clientId: "c1", name: "A", ...o });
   return { c, sockets };
 }
@@ -415,6 +424,24 @@ describe("RoomClient", () => {
       expect(Math.abs(trueFire - at)).toBeLessThan(f.estimate.error + 25);
       c.close();
     });
+
+  it("ends its first round with the pongs it has, and drops a link only when the first round heard nothing", async () => {
+    const o = { probeTimeoutMs: 40, firstRoundTimeoutMs: 1500, reconnect: { baseMs: 10, maxMs: 10 } };
+    // One of the join's two probes is lost: the round ends at the probe timeout with the other, on the same link.
+    const lossy = overFakeSockets(o, (s) => (s.lostPings = [2]));
+    expect(await lossy.c.once("sync")).toMatchObject({ probes: 1 });
+    await new Promise((r) => setTimeout(r, 100)); // a dropped link would have reconnected by now
+    expect(lossy.sockets).toHaveLength(1);
+    lossy.c.close();
+    // No pong at all: the link is kept well past the probe timeout, then dropped at the first round's own.
+    const opened = realNow();
+    const silent = overFakeSockets(o, (s) => (s.answerPings = false));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(silent.sockets).toHaveLength(1);
+    await vi.waitFor(() => expect(silent.sockets).toHaveLength(2), { timeout: 5000 });
+    expect(realNow() - opened).toBeGreaterThanOrEqual(1500);
+    silent.c.close();
+  });
 
   it("ends a sync round whose pong never comes, fires a waiting shot anyway, and reconnects", async () => {
     const { c, sockets } = overFakeSockets({ probeTimeoutMs: 40, reconnect: { baseMs: 10, maxMs: 10 } });

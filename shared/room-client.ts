@@ -82,9 +82,11 @@ export type RoomClientOptions = {
   resyncMs?: number;
   /** Reconnect backoff (retry-policy.ts; default RECONNECT_BACKOFF), or false for none. */
   reconnect?: Backoff | false;
-  /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000, and
-   *  FIRST_ROUND_TIMEOUT_MS for a connection's first round). */
+  /** A probe unanswered this long ends its round and counts the link as dead, ms (default 5000). */
   probeTimeoutMs?: number;
+  /** A connection's first round ends with the pongs it has after probeTimeoutMs too, but counts the link as
+   *  dead only when no pong came this long after the join, ms (default FIRST_ROUND_TIMEOUT_MS). */
+  firstRoundTimeoutMs?: number;
 };
 
 /** Events whose latest value is replayed to a handler that subscribes after it arrived. This is
@@ -110,8 +112,8 @@ const FATAL_CLOSES = new Set<number>([
 const MAX_PROBES = 64;
 /** The first round goes out with the join, BURST_GAP_MS apart without waiting for pongs: ready after one round
  *  trip, not one per probe (docs/performance.md, "Time to ready on a slow network"); the gap makes each probe sample the network anew. */
-const FIRST_PROBES = 2;
-const BURST_GAP_MS = 15;
+export const FIRST_PROBES = 2;
+export const BURST_GAP_MS = 15;
 /** A probe unanswered this long ends its round and counts the link as dead, ms. */
 const PROBE_TIMEOUT_MS = 5000;
 /** The same for a connection's first round, sent with its join. */
@@ -121,8 +123,8 @@ const FIRST_ROUND_TIMEOUT_MS = 15_000;
  *  join storm's queues last seconds, so the budget goes here, spread wide (2 + 6 over ~9 s beat 2 + 5 over ~2.5 s
  *  under LATENCY at 1000 clients: performance.md). A scheduled shot pulls them in so that they land before its
  *  instant. */
-const BACKGROUND_PROBES = 6;
-const BACKGROUND_GAP_MS = { min: 500, max: 2500 };
+export const BACKGROUND_PROBES = 6;
+export const BACKGROUND_GAP_MS = { min: 500, max: 2500 };
 const RESYNC_PROBES = 4;
 /** Probe intervals up to this far apart (ms) are a busy server's late stamps; further, the client clock jumped. */
 const LATE_STAMPS_MS = 50;
@@ -389,9 +391,9 @@ export class RoomClient {
     // joins is slow, not gone, and dropping it then makes every client join again (10,000 on Deno ran out of
     // file descriptors on the reconnects). So the first round ends with the pongs it has, and only a link silent
     // for FIRST_ROUND_TIMEOUT_MS is dropped; later rounds drop a link that lost a pong, as before.
-    if (!this.syncedHere && this.o.probeTimeoutMs === undefined) {
+    if (!this.syncedHere) {
       if (this.round.length > 0) return this.finishSync();
-      const left = FIRST_ROUND_TIMEOUT_MS - (this.now() - this.roundStartedAt);
+      const left = (this.o.firstRoundTimeoutMs ?? FIRST_ROUND_TIMEOUT_MS) - (this.now() - this.roundStartedAt);
       if (left > 0) {
         this.probeTimer = this.timers.setTimeout(() => this.onProbeTimeout(), left);
         return;
@@ -451,9 +453,9 @@ export class RoomClient {
     if (this.readyWide === wide) return;
     if (!this.send({ type: "ready", error: est.error })) return;
     // A second `ready` on this connection (the bound crossed the line) takes the place of a background probe, so a
-    // shot still costs the room 12 frames a member.
-    // (One already waiting to go is not taken back.)
-    if (this.readyWide !== null && this.backgroundLeft > (this.waitTimer === null ? 0 : 1)) this.backgroundLeft--;
+    // shot still costs the room 12 frames a member; a probe already waiting to go is not taken back.
+    const waiting = this.waitTimer === null ? 0 : 1;
+    if (this.readyWide !== null && this.backgroundLeft > waiting) this.backgroundLeft--;
     this.readyWide = wide;
     this.emit("ready", est);
   }
