@@ -1,6 +1,7 @@
 // The group mosaic: raw RGBA tiles pasted into one canvas in JS, then encoded to JPEG once by photon.
 // Pasting with TypedArray.set, not photon's watermark() per tile: ~5x faster at 1000 tiles (bench/mosaic-bench.ts).
 import { PhotonImage } from "@cf-wasm/photon";
+import { shrinkSquare } from "../photos/square-tile.ts";
 
 /**
  * The most tiles one mosaic holds: 32x32 tiles of 64 px = 2048x2048 px, a 16 MB RGBA canvas in JS;
@@ -105,45 +106,11 @@ export function composeCanvas(
   return { rgba, cols, rows, tileSize };
 }
 
-/**
- * A page shrunk to one tile (tileSize² RGBA), for the overview's cell: the canvas, squared with background
- * below its last row, averaged over cols × cols blocks (a grid is never taller than wide, so the factor is whole).
- */
+/** A page shrunk to one tile (tileSize² RGBA), for the overview's cell: the canvas as a square as wide as it is
+ *  (a grid is never taller than wide), background below its last row, each cell pixel the mean of cols × cols. */
 export function shrinkToCell(c: Canvas, background: [number, number, number] = [255, 255, 255]): Uint8Array {
-  const size = c.tileSize;
-  const f = c.cols; // canvas px per cell px
-  const width = c.cols * size;
-  const height = c.rows * size;
-  const cell = new Uint8Array(size * size * 4);
-  const area = f * f;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let dy = 0; dy < f; dy++) {
-        const py = y * f + dy;
-        if (py >= height) {
-          r += background[0] * f;
-          g += background[1] * f;
-          b += background[2] * f;
-          continue;
-        }
-        let i = (py * width + x * f) * 4;
-        for (let dx = 0; dx < f; dx++, i += 4) {
-          r += c.rgba[i]!;
-          g += c.rgba[i + 1]!;
-          b += c.rgba[i + 2]!;
-        }
-      }
-      const o = (y * size + x) * 4;
-      cell[o] = Math.round(r / area);
-      cell[o + 1] = Math.round(g / area);
-      cell[o + 2] = Math.round(b / area);
-      cell[o + 3] = 255;
-    }
-  }
-  return cell;
+  const width = c.cols * c.tileSize;
+  return shrinkSquare(c.rgba, width, c.rows * c.tileSize, { x0: 0, y0: 0, side: width }, c.tileSize, background);
 }
 
 /** A JPEG of a raw RGBA canvas `width`×`height` px, encoded once by photon. */
