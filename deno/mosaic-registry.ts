@@ -9,6 +9,7 @@ import { shardCount } from "../worker/room/shard-routing.ts";
 import type { BlobStore, MosaicApi, RoomApi } from "../worker/platform.ts";
 import { MosaicEngine } from "../worker/mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../worker/mosaic/mosaic-host.ts";
+import { builderName } from "../worker/mosaic/mosaic-names.ts";
 import { Alarms, sqlAlarmStore } from "./alarms.ts";
 import { HandleCache } from "./handle-cache.ts";
 import { MosaicAlarms } from "./mosaic-alarm.ts";
@@ -23,9 +24,6 @@ type Builder = { engine: MosaicEngine; db: SqliteFile };
 
 const isRef = (ref: MosaicRef) =>
   ROOM_ID.test(ref.roomId) && ID.test(ref.shotId) && ref.shard >= 0 && ref.shard < shardCount(ref.roomId);
-
-/** A builder's key (and its alarm's): `<roomId>/<shotId>`, with `/<shard>` past shard 0. */
-const keyOf = (ref: MosaicRef) => `${ref.roomId}/${ref.shotId}${ref.shard > 0 ? `/${ref.shard}` : ""}`;
 
 export class MosaicRegistry {
   private readonly open: HandleCache<Builder>;
@@ -46,7 +44,7 @@ export class MosaicRegistry {
     this.open = new HandleCache<Builder>(maxOpen, (b) => b.db.close());
     this.alarmsDb = openSqlite(join(dir, "alarms.sqlite"));
     const retries = new MosaicAlarms((key, at) => this.alarms.set(key, at));
-    // The alarm store is keyed by keyOf(ref) (its column is named room_id for rooms' alarms).
+    // The alarm store is keyed by builderName(ref) (its column is named room_id for rooms' alarms).
     this.alarms = new Alarms(sqlAlarmStore(this.alarmsDb), (key) => {
       const [roomId = "", shotId = "", shard = "0"] = key.split("/");
       const ref = { roomId, shotId, shard: Number(shard) };
@@ -75,16 +73,16 @@ export class MosaicRegistry {
 
   /** Runs fn on the builder of `ref`, opening its file if needed; it stays open until fn settles. */
   private run<R>(ref: MosaicRef, fn: (engine: MosaicEngine) => R | Promise<R>): Promise<R> {
-    if (!isRef(ref)) return Promise.reject(new Error(`not a mosaic: ${keyOf(ref)}`));
+    if (!isRef(ref)) return Promise.reject(new Error(`not a mosaic: ${builderName(ref)}`));
     return this.open.use(
-      keyOf(ref),
+      builderName(ref),
       () => this.openBuilder(ref),
       (b) => fn(b.engine),
     );
   }
 
   private openBuilder(ref: MosaicRef): Builder {
-    const key = keyOf(ref);
+    const key = builderName(ref);
     mkdirSync(join(this.dir, ref.roomId), { recursive: true });
     const file = ref.shard > 0 ? `${ref.shotId}.${ref.shard}.sqlite` : `${ref.shotId}.sqlite`;
     const db = openSqlite(join(this.dir, ref.roomId, file));

@@ -13,6 +13,10 @@ export const mosaicName = (shotId: string, shard: number, page: number, version:
 
 export const overviewName = (shotId: string, version: number) => `${shotId}-overview-${version}.jpg`;
 
+/** The name of a builder (its Durable Object, its Deno alarm): `<roomId>/<shotId>`, with `/<shard>` past shard 0, so a
+ *  room of one object keeps the name it always had. */
+export const builderName = (ref: MosaicRef) => `${ref.roomId}/${ref.shotId}${ref.shard > 0 ? `/${ref.shard}` : ""}`;
+
 export const mosaicKey = (ref: MosaicRef, page: number, version: number) =>
   `rooms/${ref.roomId}/mosaics/${mosaicName(ref.shotId, ref.shard, page, version)}`;
 

@@ -11,11 +11,12 @@ import { mosaicGrid } from "./compose.ts";
 import { shardCount } from "../room/shard-routing.ts";
 import { mosaicKey, mosaicName, overviewKey, overviewName, parseMosaicName } from "./mosaic-names.ts";
 
+/** The query parameter `name` (default 0) as a whole number of at most `digits` digits, else 400 bad_page. */
 const wholeNumber = (c: AppContext, name: string, digits: number): number => {
   const v = c.req.query(name) ?? "0";
-  const n = new RegExp(`^\\d{1,${digits}}$`).test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new HttpError(400, ErrorCode.BadPage, `${name} is a whole number from 0`);
-  return n;
+  if (v.length > digits || !/^\d+$/.test(v))
+    throw new HttpError(400, ErrorCode.BadPage, `${name} is a whole number from 0`);
+  return Number(v);
 };
 
 /** The shot the request names (the latest when none), confirmed by the room first: a made-up shot id never
@@ -38,8 +39,8 @@ async function redirectToPage(c: AppContext): Promise<Response> {
   const page = wholeNumber(c, "page", 6);
   const shard = wholeNumber(c, "shard", 5);
   const shotId = await confirmedShot(c, roomId);
-  if (shard >= shardCount(roomId))
-    throw new HttpError(404, ErrorCode.PageNotFound, `this room has ${shardCount(roomId)} shard(s)`);
+  const shards = shardCount(roomId);
+  if (shard >= shards) throw new HttpError(404, ErrorCode.PageNotFound, `this room has ${shards} shard(s)`);
   const m = unwrap(await c.var.platform.mosaic(roomId, shotId, shard).latest(page));
   const url = `/api/rooms/${roomId}/mosaics/${mosaicName(shotId, shard, page, m.version)}`;
   const body: MosaicPageView = { shotId, url, shard, page, pages: m.pages, tiles: m.tiles, version: m.version };

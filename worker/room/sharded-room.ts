@@ -4,7 +4,7 @@
 import { CLIENT_ID_PARAM, ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { PhotoQuery, RoomApi, TileRecord } from "../platform.ts";
-import { inBatches, shardCount, shardOfClient, shardOfId } from "./shard-routing.ts";
+import { inBatches, shardCount, shardOfClient, shardOfRoomId } from "./shard-routing.ts";
 import { socketClientId } from "./room-entry.ts";
 
 /** A listing's cursor in a sharded room: the shard it has reached and that shard's own cursor. */
@@ -16,7 +16,7 @@ export function shardedRoom(roomId: string, object: (index: number) => RoomApi):
   const coordinator = object(0);
   /** The shard that made a member's or photo's id; an id none made goes to the coordinator, which has no
    *  such row and answers as for any unknown id. */
-  const maker = (id: string) => object(shardOfId(id, shards) ?? 0);
+  const maker = (id: string) => object(shardOfRoomId(roomId, id));
 
   return {
     create: (input) => coordinator.create(input),

@@ -5,6 +5,7 @@ import { roomObject, roomStub } from "./durable-stubs.ts";
 import type { MosaicApi } from "../../platform.ts";
 import { r2BlobStore } from "./r2-blob-store.ts";
 import { durableSql } from "./durable-sql.ts";
+import { builderName } from "../../mosaic/mosaic-names.ts";
 import { MosaicEngine, mosaicPageTiles } from "../../mosaic/mosaic-engine.ts";
 import type { MosaicRef } from "../../mosaic/mosaic-host.ts";
 
@@ -69,11 +70,9 @@ export class Mosaic extends DurableObject<Env> {
   }
 }
 
-/** The MosaicApi of one (room, shot, shard) over its Durable Object, found by name (shard 0's is the
- *  `<roomId>/<shotId>` a room of one object has always used). */
+/** The MosaicApi of one (room, shot, shard) over its Durable Object, found by name. */
 export function mosaicClient(env: Env, ref: MosaicRef): MosaicApi {
-  const name = `${ref.roomId}/${ref.shotId}${ref.shard > 0 ? `/${ref.shard}` : ""}`;
-  const stub = env.MOSAICS.get(env.MOSAICS.idFromName(name));
+  const stub = env.MOSAICS.get(env.MOSAICS.idFromName(builderName(ref)));
   return {
     add: (photoId, rgba) => stub.add(ref, photoId, rgba),
     remove: (photoId) => stub.remove(ref, photoId),
