@@ -1,7 +1,8 @@
 // The join storm on one shard, frame by frame: its members open their sockets at random moments in a
-// window and send what the room client sends (join with a burst of 2 probes, `ready` one round trip
-// later, 6 background probes 500–2,500 ms apart), while the shard sends its counts up and broadcasts the
-// room's totals down every interval. Clients are open-loop: they do not slow down when the shard does.
+// window and send what the room client sends (join with its burst of probes, `ready` one round trip later,
+// then its background probes, on shared/room-client.ts's own schedule), while the shard sends its counts up
+// and broadcasts the room's totals down every interval. Clients are open-loop: they do not slow down when the shard does.
+import { BACKGROUND_GAP_MS, BACKGROUND_PROBES, BURST_GAP_MS, FIRST_PROBES } from "../../shared/room-client.ts";
 import type { Costs } from "./costs.ts";
 import { EventQueue } from "./event-queue.ts";
 import { SimObject } from "./sim-object.ts";
@@ -39,17 +40,16 @@ export type StormResult = {
 type Frame = "join" | "ping" | "ready";
 type Ev = { kind: "frame"; frame: Frame } | { kind: "tick" } | { kind: "totals"; left: number };
 
-/** The frames one member sends in the storm, as [ms after its socket opened, frame]. */
+/** The frames one member sends in the storm, as [ms after its socket opened, frame]: the room client's own
+ *  schedule (its burst with the join, `ready` a round trip later, then its background probes). */
 export function memberFrames(rttMs: number, random: () => number): Array<[number, Frame]> {
-  const out: Array<[number, Frame]> = [
-    [0, "join"],
-    [0, "ping"],
-    [15, "ping"],
-    [15 + rttMs, "ready"],
-  ];
-  let t = 15 + rttMs;
-  for (let i = 0; i < 6; i++) {
-    t += 500 + random() * 2000;
+  const out: Array<[number, Frame]> = [[0, "join"]];
+  for (let i = 0; i < FIRST_PROBES; i++) out.push([i * BURST_GAP_MS, "ping"]);
+  let t = (FIRST_PROBES - 1) * BURST_GAP_MS + rttMs;
+  out.push([t, "ready"]);
+  const { min, max } = BACKGROUND_GAP_MS;
+  for (let i = 0; i < BACKGROUND_PROBES; i++) {
+    t += min + random() * (max - min);
     out.push([t, "ping"]);
   }
   return out;
