@@ -39,6 +39,10 @@ export const LIMITS = {
  *  counted apart (`members.wide`) so the organiser sees them before shooting. */
 export const WIDE_CLOCK_BOUND_MS = 16;
 
+/** A mosaic overview is served as stored for this long before its cells are gathered again (ms): a client that
+ *  saw the photos change reads it once more after this, so the last pages of a burst are never left out. */
+export const OVERVIEW_FRESH_MS = 2000;
+
 /** `error.code` values in `error` frames and in HTTP error bodies: clients compare against these. */
 export const ErrorCode = {
   BadJson: "bad_json",

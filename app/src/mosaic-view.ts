@@ -1,13 +1,13 @@
 // The shot's group mosaic: its one page, or once the shot has several pages (1024 photos a page, per shard of
 // a large room), the overview, one cell per page, where tapping a cell opens that page. A newer version is
 // loaded off-screen and swapped in, so the picture grows without flicker as photos arrive.
-import type { MosaicOverviewView } from "../../shared/protocol.ts";
+import { OVERVIEW_FRESH_MS, type MosaicOverviewView } from "../../shared/protocol.ts";
 import { api } from "./api.ts";
 import { h, setText } from "./dom.ts";
 import { throttle } from "./throttle.ts";
 
-/** The server rebuilds the mosaic on a short debounce after a change: look again once it has settled. */
-const SETTLE_MS = 1200;
+/** After a change, look again once the server's overview has been gathered anew (it is kept OVERVIEW_FRESH_MS). */
+const SETTLE_MS = OVERVIEW_FRESH_MS + 500;
 
 type Cell = MosaicOverviewView["cells"][number];
 
@@ -74,7 +74,7 @@ export class MosaicView {
     const page = this.opened ?? (cells.length === 1 ? cells[0]! : null);
     if (page || !overview) {
       // One page (or one opened from the overview), at a fresh query each time, so no cache hands back an older redirect.
-      const p = page ?? { shard: 0, page: 0, tiles: this.count };
+      const p = page ?? { shard: 0, page: 0 };
       const src = `${base}/mosaic?${shot}&shard=${p.shard}&page=${p.page}&v=${version}`;
       const caption = this.opened
         ? `Page ${cells.findIndex((c) => c.shard === p.shard && c.page === p.page) + 1} of ${cells.length}`

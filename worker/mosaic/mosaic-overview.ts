@@ -1,5 +1,6 @@
 // A shot's overview, made by shard 0's mosaic builder: one cell per page of every shard's builder (each page
 // shrunk to one tile), so a room of a million photos is one picture, each cell opening its page.
+import { OVERVIEW_FRESH_MS } from "../../shared/protocol.ts";
 import type { MosaicOverview, Result } from "../platform.ts";
 import { inBatches, shardCount } from "../room/shard-routing.ts";
 import { MOSAIC_PAGE_TILES, composeChunked } from "./compose.ts";
@@ -8,8 +9,7 @@ import { overviewKey } from "./mosaic-names.ts";
 import type { MosaicStore } from "./mosaic-store.ts";
 import { TILE_SIZE } from "../photos/thumbnail.ts";
 
-/** A stored overview is served as it is for this long; the next read gathers the shards' cells again. */
-export const OVERVIEW_FRESH_MS = 2000;
+export { OVERVIEW_FRESH_MS };
 
 type Placed = { shard: number; page: number; tiles: number };
 

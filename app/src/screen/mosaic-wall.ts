@@ -1,7 +1,7 @@
 // The event screen's picture of a shot: its group mosaic page, or, once the shot has more than one page (per
 // shard of a large room), every page side by side (at most MAX_PAGES), each swapped in when its newer version
 // loads; past MAX_PAGES, the overview picture, one cell per page.
-import type { MosaicOverviewView, MosaicPageView } from "../../../shared/protocol.ts";
+import { OVERVIEW_FRESH_MS, type MosaicOverviewView, type MosaicPageView } from "../../../shared/protocol.ts";
 import { api } from "../api.ts";
 import { h, setText } from "../dom.ts";
 import { throttle } from "../throttle.ts";
@@ -19,11 +19,18 @@ export class MosaicWall {
   /** The URL shown in each slot (slot i: the i-th page of the overview). */
   private readonly shown = new Map<number, string>();
   private shotId: string | null = null;
+  private settle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly roomId: string) {
     this.el = h("figure", { class: "wall-frame" }, this.wall, this.caption);
-    // Every phone's upload moves the count: one look every 1.5 s is live enough for a projector.
-    this.refresh = throttle(() => void this.load(), 1500);
+    // Every phone's upload moves the count: one look every 1.5 s is live enough for a projector, and one more
+    // once the server's overview is gathered anew after the last change, so the last pages are not left out.
+    const look = throttle(() => void this.load(), 1500);
+    this.refresh = () => {
+      look();
+      clearTimeout(this.settle);
+      this.settle = setTimeout(look, OVERVIEW_FRESH_MS + 500);
+    };
   }
 
   show(shotId: string): void {
