@@ -3,6 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { auth, call, createRoom, join, jpeg, login, openSocket, upload } from "./helpers.ts";
 
+type Guest = Awaited<ReturnType<typeof join>>;
+
+/** Frames on one socket are handled in order: a pong proves the frames sent before its ping were applied. */
+async function applied(g: Guest, id: number): Promise<void> {
+  g.send({ type: "ping", id, t0: 1 });
+  await g.next((m) => m.type === "pong" && m.id === id);
+}
+
 describe("a guest's place on the ring", () => {
   it("is kept with the member across a reconnect and returned with its photo in the listing", async () => {
     const token = await login();
@@ -11,6 +19,8 @@ describe("a guest's place on the ring", () => {
     const b = await join(roomId, "place-b");
     a.send({ type: "place", place: 270 });
     b.send({ type: "place", place: 12.5 });
+    await applied(a, 1);
+    await applied(b, 1);
     // The same client again, on a new socket: the place stays with the member.
     a.ws.close();
     await a.closed;
@@ -31,6 +41,7 @@ describe("a guest's place on the ring", () => {
     const b = await join(roomId, "clear-b");
     a.send({ type: "place", place: 90 });
     a.send({ type: "place", place: null });
+    await applied(a, 1);
     await b.next((m) => m.type === "members" && m.count === 2);
     await call(`/api/rooms/${roomId}/shoot`, { method: "POST", headers: auth(token) });
     for (const g of [a, b])
