@@ -64,6 +64,7 @@ export class MosaicRegistry {
     const ref = { roomId, shotId, shard };
     return {
       add: (photoId, rgba) => this.run(ref, (e) => e.add(ref, photoId, rgba)),
+      addSource: (photoId, jpeg) => this.run(ref, (e) => e.addSource(ref, photoId, jpeg)),
       remove: (photoId) => this.run(ref, (e) => e.remove(ref, photoId)),
       latest: (page) => this.run(ref, (e) => e.latest(ref, page)),
       cells: () => this.run(ref, (e) => e.cells(ref)),

@@ -123,6 +123,8 @@ export type MosaicOverview = {
 export interface MosaicApi {
   /** The tile of a photo the room has recorded; repeats and removed photos are ignored. */
   add(photoId: string, rgba: Uint8Array): Promise<Result>;
+  /** The small JPEG (client's tile or thumb) the tile of a recorded photo is to be cut from, later (tile-cutter.ts). */
+  addSource(photoId: string, jpeg: Uint8Array): Promise<Result>;
   /** A removed photo: it is absent from every version made after this resolves. */
   remove(photoId: string): Promise<void>;
   /** The newest version of `page` holding every tile the builder has, encoded first when needed. */

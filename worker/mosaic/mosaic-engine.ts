@@ -1,7 +1,7 @@
 // The group mosaic of one shot's photos on one room shard, written once for every runtime: every tile (raw
 // 64 px RGBA) in SQLite, each page of at most MOSAIC_PAGE_TILES tiles encoded to an immutable JPEG (and shrunk
 // to its overview cell) when it changed. It catches up with its shard's tile index, so a lost add() still lands.
-import { ErrorCode } from "../../shared/protocol.ts";
+import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { MosaicOverview, MosaicPage, Result, TileRecord } from "../platform.ts";
 import { MOSAIC_PAGE_TILES, composeCanvas, encodeCanvas, shrinkToCell } from "./compose.ts";
@@ -10,6 +10,7 @@ import type { MosaicDeps, MosaicHost, MosaicRef, PageCell } from "./mosaic-host.
 import { mosaicKey } from "./mosaic-names.ts";
 import { OverviewBuilder } from "./mosaic-overview.ts";
 import { MosaicStore } from "./mosaic-store.ts";
+import { TileCutter } from "./tile-cutter.ts";
 
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
 /** An add is encoded this soon, so a burst of uploads makes one version, not one per tile. */
@@ -44,6 +45,7 @@ export class MosaicEngine {
   private readonly encoding = new Map<number, Promise<void>>();
   private syncing: Promise<Result> | null = null;
   private readonly overviews: OverviewBuilder;
+  private readonly cutter: TileCutter;
 
   constructor(
     private readonly host: MosaicHost,
@@ -53,6 +55,11 @@ export class MosaicEngine {
     this.pageTiles = config.pageTiles ?? MOSAIC_PAGE_TILES;
     this.quality = config.quality ?? 80;
     this.overviews = new OverviewBuilder(() => this.store, host, deps, this.quality);
+    this.cutter = new TileCutter(
+      () => this.store,
+      () => host.now(),
+      () => this.wake(this.encodeAt()),
+    );
   }
 
   /** The tables are made on first use, not on construction: an object (or file) opened for a shot
@@ -77,6 +84,16 @@ export class MosaicEngine {
     return { ok: true };
   }
 
+  /** The small JPEG (the client's tile or the photo's thumb) a recorded photo's tile is to be cut from, off the
+   *  upload's path (tile-cutter.ts). Ignored when the tile is here, removed or already waiting. */
+  addSource(ref: MosaicRef, photoId: string, jpeg: Uint8Array): Result {
+    if (jpeg.byteLength > LIMITS.maxThumbBytes)
+      return fail(413, ErrorCode.ImageTooLarge, `a tile's source is at most ${LIMITS.maxThumbBytes} bytes`);
+    this.store.bind(ref);
+    if (this.cutter.add(photoId, jpeg)) this.wake(this.cutter.dueAt()!);
+    return { ok: true };
+  }
+
   /** A photo the owner removed: gone from every version encoded after this returns. */
   remove(ref: MosaicRef, photoId: string): void {
     this.store.bind(ref);
@@ -90,6 +107,7 @@ export class MosaicEngine {
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
     this.store.bind(ref);
+    if (!this.recentVersion(page)) await this.cutter.all();
     const pages = this.store.pageCount();
     if (page >= pages) return fail(404, ErrorCode.PageNotFound, `this mosaic has ${pages} page(s)`);
     if (!this.store.pageRow(page)) this.store.markChanged(page, page, false); // an empty shot: one blank page
@@ -107,6 +125,7 @@ export class MosaicEngine {
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
     this.store.bind(ref);
+    await this.cutter.all();
     for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     return { ok: true, cells: this.store.cells() };
   }
@@ -130,6 +149,8 @@ export class MosaicEngine {
       const r = await this.sync(ref);
       if (!r.ok) return; // the room or shot is gone: nothing to build
     }
+    const cutAgain = await this.cutter.onAlarm();
+    if (cutAgain !== null) this.wake(cutAgain);
     if (this.host.now() >= this.encodeAt() - ENCODE_DEBOUNCE_MS)
       for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     await this.purgeVersions(ref);
@@ -232,7 +253,8 @@ export class MosaicEngine {
     let retryAt: number | null = null;
     const missing: TileRecord[] = [];
     for (const t of listed.tiles) {
-      if (!t.tileKey || this.store.has(t.photoId) || this.store.isRemoved(t.photoId)) continue;
+      const here = this.store.has(t.photoId) || this.store.isRemoved(t.photoId) || this.store.isPending(t.photoId);
+      if (!t.tileKey || here) continue;
       if (t.at > now - ADD_GRACE_MS) retryAt = Math.min(retryAt ?? Infinity, t.at + ADD_GRACE_MS);
       else missing.push(t);
     }

@@ -14,7 +14,7 @@ import { MultipartReader, badForm, boundaryOf } from "./multipart-reader.ts";
 import type { PhotoMoment } from "./photo-moment.ts";
 import { readUploadForm } from "./upload-form.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
-import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb, makeTile } from "./thumbnail.ts";
+import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb } from "./thumbnail.ts";
 import { shardOfRoomId } from "../room/shard-routing.ts";
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
@@ -137,11 +137,9 @@ async function storeAndRecord(
 
   // Each file's structure is walked once; what the walk read (`walked`) goes with it to the decoder.
   let thumb = o.thumb;
-  let thumbInfo: ImageInfo | undefined;
   if (thumb) {
     const t = checkThumb(thumb);
     if (!t.ok) throw new HttpError(400, ErrorCode.BadThumb, `thumb: ${t.message}`);
-    thumbInfo = t.info;
   }
   const tileUpload = o.tile;
   let tileInfo: ImageInfo | undefined;
@@ -154,18 +152,12 @@ async function storeAndRecord(
   // leaves the photo without a server-made thumb or a mosaic cell.
   if (!thumb && info.width * info.height <= SERVER_THUMB_MAX_PIXELS) {
     const t = makeThumb(photo, { maxSide: 256, walked: info });
-    if (t.ok) {
-      thumb = t.jpeg;
-      thumbInfo = { type: "image/jpeg", width: t.width, height: t.height };
-    }
+    if (t.ok) thumb = t.jpeg;
   }
-  let tile: Uint8Array | null = null;
-  if (tileUpload) {
-    tile = decodeTile(tileUpload, tileInfo);
-  } else if (thumb) {
-    const t = makeTile(thumb, 64, SERVER_THUMB_MAX_PIXELS, thumbInfo);
-    tile = t.ok ? t.rgba : null;
-  }
+  // The mosaic tile is cut by the builder from a small JPEG (tile-cutter.ts), off this path: the client's tile, or
+  // the thumb. Only a tile sent without a thumb is decoded here, to be stored raw for the builder.
+  const tileSource = tileUpload && thumb ? tileUpload : thumb;
+  const tile = tileUpload && !thumb ? decodeTile(tileUpload, tileInfo) : null;
 
   const hashStart = performance.now();
   const { sha256: sha, size } = await writer.finish();
@@ -182,9 +174,9 @@ async function storeAndRecord(
     thumbKey = blobKey(roomId, named(await sha256Hex(thumb)), "jpg");
     writes.push(platform.blobs.put(thumbKey, thumb, "image/jpeg"));
   }
-  if (tile && thumbKey) {
-    // The tile goes to the mosaic builder by add() below; if that is lost, the builder cuts it again
-    // from the thumb, so it is not stored (one object fewer per photo: a third of the writes).
+  if (thumbKey) {
+    // The tile's source goes to the mosaic builder below; if that is lost, the builder cuts the tile from the
+    // thumb, so it is not stored (one object fewer per photo: a third of the writes).
     tileKey = thumbKey;
   } else if (tile) {
     // No thumb to cut it from: the tile is stored as raw 64×64 RGBA, which the builder pastes as is.
@@ -227,14 +219,12 @@ async function storeAndRecord(
     ["record", recordMs],
   ];
   c.header("Server-Timing", split.map(([k, ms]) => `${k};dur=${ms.toFixed(2)}`).join(", "));
-  if (r.created && tile) {
+  if (r.created && (tile || tileSource)) {
     // After the room recorded the photo, off the upload's path; the builder catches up from the
     // room's index if this is lost.
-    const rgba = tile;
+    const builder = platform.mosaic(roomId, o.shot, shardOfRoomId(roomId, photoId));
     platform.waitUntil(
-      platform
-        .mosaic(roomId, o.shot, shardOfRoomId(roomId, photoId))
-        .add(photoId, rgba)
+      (tile ? builder.add(photoId, tile) : builder.addSource(photoId, tileSource!))
         .then((res) => {
           if (!res.ok) console.error(`[upload] mosaic add ${roomId}/${photoId}: ${res.code}`);
         })

@@ -51,6 +51,9 @@ export class Mosaic extends DurableObject<Env> {
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array) {
     return this.logged("add", ref, () => this.engine.add(ref, photoId, rgba));
   }
+  addSource(ref: MosaicRef, photoId: string, jpeg: Uint8Array) {
+    return this.logged("addSource", ref, () => this.engine.addSource(ref, photoId, jpeg));
+  }
   remove(ref: MosaicRef, photoId: string) {
     return this.logged("remove", ref, () => this.engine.remove(ref, photoId));
   }
@@ -75,6 +78,7 @@ export function mosaicClient(env: Env, ref: MosaicRef): MosaicApi {
   const stub = env.MOSAICS.get(env.MOSAICS.idFromName(builderName(ref)));
   return {
     add: (photoId, rgba) => stub.add(ref, photoId, rgba),
+    addSource: (photoId, jpeg) => stub.addSource(ref, photoId, jpeg),
     remove: (photoId) => stub.remove(ref, photoId),
     latest: (page) => stub.latest(ref, page),
     cells: () => stub.cells(ref),
