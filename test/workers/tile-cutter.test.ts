@@ -38,6 +38,17 @@ describe("the mosaic builder's tile cutter", () => {
     });
   });
 
+  it("stops cutting when a new source comes: the burst was not over", async () => {
+    await withEngine(async (t) => {
+      for (let i = 0; i < 3 * SLICE; i++) addSource(t, i, solidJpeg(16, 16, colour(i)));
+      t.clock.now += QUIET_MS;
+      const alarm = t.engine.onAlarm(); // runs its first slice now, then yields
+      addSource(t, 3 * SLICE);
+      await alarm;
+      expect([count(t, "tiles"), count(t, "pending")]).toEqual([SLICE, 2 * SLICE + 1]);
+    });
+  });
+
   it("cuts every waiting source before a reader is answered, without fetching the thumbs", async () => {
     await withEngine(async (t) => {
       for (let i = 0; i < 6; i++) addSource(t, i);
@@ -54,8 +65,8 @@ describe("the mosaic builder's tile cutter", () => {
   it("cuts one slice at a time, with a rest, once the oldest waited MAX_DEFER_MS and sources keep coming", async () => {
     await withEngine(async (t) => {
       const start = t.clock.now;
-      for (let i = 0; i < SLICE + 4; i++) addSource(t, i, solidJpeg(16, 16, colour(i)));
-      let i = SLICE + 4;
+      for (let i = 0; i < 2 * SLICE; i++) addSource(t, i, solidJpeg(16, 16, colour(i)));
+      let i = 2 * SLICE;
       while (t.clock.now < start + MAX_DEFER_MS) {
         t.clock.now += QUIET_MS / 2;
         addSource(t, i++, solidJpeg(16, 16, colour(i)));

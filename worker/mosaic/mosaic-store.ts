@@ -16,9 +16,10 @@ export class MosaicStore {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL UNIQUE, rgba BLOB NOT NULL)`);
     // Photos never shown: removed by the owner, or whose tile could not be cut.
     sql.exec("CREATE TABLE IF NOT EXISTS removed (photo_id TEXT PRIMARY KEY)");
-    // Tiles still to cut (tile-cutter.ts): each photo's source, the client's tile or the thumb, as it came.
+    // Tiles still to cut (tile-cutter.ts): each photo's source, the client's tile or the thumb, as it came. `at`
+    // before the blob: a column after one that spills to overflow pages is read by walking them.
     sql.exec(`CREATE TABLE IF NOT EXISTS pending (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL UNIQUE, jpeg BLOB NOT NULL, at INTEGER NOT NULL)`);
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, jpeg BLOB NOT NULL)`);
     // version: the page's content revision; encoded: the newest revision stored; purge: the first
     // revision after the latest removal (older versions show a removed photo and are deleted).
     sql.exec(`CREATE TABLE IF NOT EXISTS pages (
@@ -117,10 +118,10 @@ export class MosaicStore {
     if (this.has(photoId) || this.isRemoved(photoId)) return false;
     return (
       this.sql.exec<{ seq: number }>(
-        "INSERT INTO pending (photo_id, jpeg, at) VALUES (?, ?, ?) ON CONFLICT (photo_id) DO NOTHING RETURNING seq",
+        "INSERT INTO pending (photo_id, at, jpeg) VALUES (?, ?, ?) ON CONFLICT (photo_id) DO NOTHING RETURNING seq",
         photoId,
-        jpeg,
         at,
+        jpeg,
       ).length > 0
     );
   }
@@ -140,9 +141,9 @@ export class MosaicStore {
     this.sql.exec("DELETE FROM pending WHERE photo_id = ?", photoId);
   }
 
-  /** When the longest-waiting source came, or null with none waiting. */
+  /** When the longest-waiting source came, or null with none waiting (one row: sources are kept in order). */
   oldestPendingAt(): number | null {
-    return this.sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM pending")[0]?.at ?? null;
+    return this.sql.exec<{ at: number }>("SELECT at FROM pending ORDER BY seq LIMIT 1")[0]?.at ?? null;
   }
 
   lastSeq(): number {

@@ -4,8 +4,9 @@
 import { THUMB_MAX_PIXELS, TILE_SIZE, makeTile } from "../photos/thumbnail.ts";
 import type { MosaicStore } from "./mosaic-store.ts";
 
-/** Sources are cut once no new one came for this long: the burst is over. */
-export const QUIET_MS = 300;
+/** Sources are cut once no new one came for this long: the burst is over. Not shorter: a burst of uploads still
+ *  being read by the server pauses the sources for several hundred ms (seen: 450 ms, 1,000 uploads on Deno). */
+export const QUIET_MS = 1000;
 /** ... or at the latest this long after the oldest came, so a steady stream of uploads still shows. */
 export const MAX_DEFER_MS = 5000;
 /** Sources cut in one go: ~20 ms of decoding for thumbs (~1.3 ms each), less for tiles. A count, not a time:
@@ -52,13 +53,14 @@ export class TileCutter {
     return Math.max(this.now(), Math.min(quiet, Math.max(oldest + MAX_DEFER_MS, this.restUntil)));
   }
 
-  /** The alarm's turn: once the uploads paused, everything waiting (a slice at a time, yielding between); while
-   *  they keep coming but the oldest is overdue, one slice. Answers when to come back, or null. */
+  /** The alarm's turn: once the uploads paused, everything waiting (a slice at a time, yielding between) until a
+   *  new source comes; while they keep coming but the oldest is overdue, one slice. Answers when to come back. */
   async onAlarm(): Promise<number | null> {
     const due = this.dueAt();
     if (due === null || due > this.now()) return due;
     if (this.now() - this.lastAddAt >= QUIET_MS) {
-      await this.all();
+      const seen = this.lastAddAt;
+      await this.cutWhile(() => this.lastAddAt === seen);
       return this.dueAt();
     }
     this.slice();
@@ -66,14 +68,14 @@ export class TileCutter {
     return this.dueAt();
   }
 
-  /** Every source waiting now, cut before a reader is answered (the mosaic as it is when asked). */
+  /** Every source waiting, cut before a reader is answered (the mosaic as it is when asked). */
   all(): Promise<void> {
-    this.cuttingAll ??= this.cutAll().finally(() => (this.cuttingAll = null));
+    this.cuttingAll ??= this.cutWhile(() => true).finally(() => (this.cuttingAll = null));
     return this.cuttingAll;
   }
 
-  private async cutAll(): Promise<void> {
-    while (this.slice() === SLICE) {
+  private async cutWhile(go: () => boolean): Promise<void> {
+    while (go() && this.slice() === SLICE) {
       // Sockets and requests get their turn between slices (on Deno they share this thread).
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
