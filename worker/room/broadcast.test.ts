@@ -1,10 +1,10 @@
 // The coalesced counts, on a fake host with a fake clock: a small room hears within 100 ms, and a join storm
 // of thousands costs the room the same count frames a second as one of hundreds.
 import { describe, expect, it } from "vitest";
-import { Broadcast, COUNT_SENDS_PER_S } from "./broadcast.ts";
+import { Broadcast, COUNT_SENDS_PER_S, shardedCountGapMs } from "./broadcast.ts";
 import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
-function room() {
+function room(minGapMs?: (photos: boolean) => number) {
   let now = 0;
   const timers: Array<{ at: number; fn: () => void }> = [];
   const conns: Conn[] = [];
@@ -18,7 +18,8 @@ function room() {
     defer: (fn, ms) => void timers.push({ at: now + ms, fn }),
   };
   const members = { count: 0, ready: 0, wide: 0 };
-  const b = new Broadcast(host, { members: () => ({ ...members }), photos: () => 0 });
+  let photos = 0;
+  const b = new Broadcast(host, { members: () => ({ ...members }), photos: () => photos }, minGapMs);
   const join = () => {
     conns.push({
       send: () => void sent++,
@@ -41,7 +42,11 @@ function room() {
     }
     now = t;
   };
-  return { join, advance, sent: () => sent, now: () => now };
+  const upload = () => {
+    photos++;
+    b.photosChanged("shot");
+  };
+  return { join, upload, advance, sent: () => sent, now: () => now };
 }
 
 /** Count frames a second while `n` guests join evenly over `seconds` and the counts settle. */
@@ -77,5 +82,36 @@ describe("the room's coalesced counts", () => {
     // Flushing every 100 ms whatever the size, the big storm would send ~100× the small one's frames.
     expect(big).toBeLessThanOrEqual(COUNT_SENDS_PER_S * 1.1);
     expect(big / small).toBeLessThan(1.5);
+  });
+
+  it("in a sharded room, show the photo count less often as the room grows, so a member's frames a shot stay flat", () => {
+    expect([1_000, 2_000, 10_000, 60_000, 1_000_000].map(shardedCountGapMs)).toEqual([
+      1000, 1000, 5000, 30_000, 30_000,
+    ]);
+    /** Photo-count frames one member of a room of `members` gets while its uploads come in over `seconds`. */
+    const framesPerMember = (members: number, seconds: number) => {
+      const r = room((photos) => shardedCountGapMs(photos ? members : 0));
+      r.join();
+      r.advance(1_000);
+      const before = r.sent();
+      for (let t = 1_000; t < 1_000 + seconds * 1000; t += 10) {
+        r.advance(t);
+        r.upload();
+      }
+      r.advance(1_000 + seconds * 1000 + 30_000);
+      return r.sent() - before;
+    };
+    // The upload spread grows with the room (200 a second by default): 5 s for 1,000, 50 s for 10,000.
+    const small = framesPerMember(1_000, 5);
+    const big = framesPerMember(10_000, 50);
+    expect(small).toBeGreaterThanOrEqual(5);
+    expect(big / small).toBeLessThanOrEqual(2);
+    // A member count alone still goes out within a second.
+    const r = room((photos) => shardedCountGapMs(photos ? 10_000 : 0));
+    r.join();
+    r.advance(999);
+    expect(r.sent()).toBe(0);
+    r.advance(1_000);
+    expect(r.sent()).toBe(1);
   });
 });

@@ -10,6 +10,24 @@ export const COALESCE_MS = 100;
  *  sockets, 2.5 s at 10,000, and the work stays flat however big the room. */
 export const COUNT_SENDS_PER_S = 4000;
 
+/** Members of a sharded room per second of the gap between its shards' count frames, and the gap's bounds (ms). */
+const SHARDED_MEMBERS_PER_GAP_S = 2000;
+const SHARDED_MIN_GAP_MS = 1000;
+const SHARDED_MAX_GAP_MS = 30_000;
+
+/**
+ * How long a shard of a room of `members` waits between two photo-count frames to its sockets: 1 s up to 2,000
+ * members, then a second more per 2,000 (5 s at 10,000), at most 30 s. A shot's uploads are spread over a time that
+ * grows with the room (upload-spread.ts), and the count changes throughout it: at one frame a second a member of
+ * 10,000 got ~95 of them in the upload phase where one of 1,000 got 5, and the room's sends took half of a local
+ * server's thread. With the gap growing as the spread does, a member's count frames a shot stay about flat.
+ * A flush for member counts alone keeps 1 s: the organiser watches the ready count to shoot.
+ */
+export function shardedCountGapMs(members: number): number {
+  const gap = (Math.max(0, members) / SHARDED_MEMBERS_PER_GAP_S) * 1000;
+  return Math.min(SHARDED_MAX_GAP_MS, Math.max(SHARDED_MIN_GAP_MS, Math.round(gap)));
+}
+
 /** What a flush reads when it sends the counts. */
 type Counts = { members(): { count: number; ready: number; wide: number }; photos(shotId: string): number };
 
@@ -28,8 +46,8 @@ export class Broadcast {
     private readonly host: RoomHost,
     private readonly counts: Counts,
     /** The least time between two count flushes, ms: a shard of a sharded room shows room-wide totals at most
-     *  once a second (docs/scale.md, rule 4), so a member's count frames stay ~1/s whatever its shard's size. */
-    private readonly minGapMs: () => number = () => COALESCE_MS,
+     *  once a second (docs/scale.md, rule 4), and less often in a bigger room (shardedCountGapMs). */
+    private readonly minGapMs: (photos: boolean) => number = () => COALESCE_MS,
   ) {}
 
   sendTo(conn: Conn, msg: ServerMessage): void {
@@ -69,7 +87,8 @@ export class Broadcast {
   private scheduleFlush(): void {
     if (this.flushPending) return;
     this.flushPending = true;
-    this.host.defer(() => this.flush(), Math.max(this.minGapMs(), this.quietUntil - this.host.now()));
+    const gap = this.minGapMs(this.dirtyPhotos !== null && !this.dirtyMembers);
+    this.host.defer(() => this.flush(), Math.max(gap, this.quietUntil - this.host.now()));
   }
 
   private flush(): void {

@@ -26,7 +26,7 @@ import {
 import { fail, type Failure } from "../http-error.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, Result, RoomCalls, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
-import { Broadcast, COALESCE_MS } from "./broadcast.ts";
+import { Broadcast, COALESCE_MS, shardedCountGapMs } from "./broadcast.ts";
 import { PhotoIndex } from "./photo-index.ts";
 import { Presence } from "./presence.ts";
 import { momentProblem } from "../photos/photo-moment.ts";
@@ -37,8 +37,6 @@ import type { RoomTotals, ShardCalls, ShardCounts, ShardInit, ShotAnnouncement }
 import { RoomShards } from "./room-shards.ts";
 
 const encoder = new TextEncoder();
-/** A sharded room's objects send counts to their sockets at most this often (ms): totals change room-wide. */
-const SHARD_COUNTS_GAP_MS = 1000;
 /** The limit is in UTF-8 bytes; a frame's UTF-16 length alone only settles it below a third of it. */
 const tooLarge = (raw: string) =>
   raw.length > LIMITS.maxFrameBytes ||
@@ -93,7 +91,12 @@ export class RoomEngine implements RoomCalls, ShardCalls {
         },
         photos: (shotId) => this.shards.photoCount(shotId),
       },
-      () => (this.shards.sharded ? SHARD_COUNTS_GAP_MS : COALESCE_MS),
+      (photos) =>
+        !this.shards.sharded
+          ? COALESCE_MS
+          : photos
+            ? shardedCountGapMs(this.shards.memberCounts().members)
+            : shardedCountGapMs(0),
     );
     const local = (id: string) => this.shards.localId(id);
     this.presence = new Presence(host, () => this.shards.changed(() => this.out.membersChanged()), local);
