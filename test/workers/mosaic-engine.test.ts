@@ -4,7 +4,7 @@
 import { env } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
-import { ADD_GRACE_MS } from "../../worker/mosaic/mosaic-engine.ts";
+import { ADD_GRACE_MS, ENCODE_DEBOUNCE_MS, WATCHED_MS } from "../../worker/mosaic/mosaic-engine.ts";
 import { mosaicKey, overviewKey } from "../../worker/mosaic/mosaic-names.ts";
 import { OVERVIEW_FRESH_MS } from "../../worker/mosaic/mosaic-overview.ts";
 import { type Rgb, addPhoto, colour, near, solid, withEngine } from "./mosaic-harness.ts";
@@ -76,6 +76,7 @@ describe("the mosaic builder", () => {
   it("spaces background versions of a busy page by 5 ms per tile, and a reader gets a version at most that old", async () => {
     await withEngine(async (t) => {
       const stored = async () => (await env.PHOTOS.list({ prefix: `rooms/${t.ref.roomId}/mosaics/` })).objects.length;
+      expect(await t.engine.cells(t.ref)).toEqual({ ok: true, cells: [] }); // someone watches (the overview)
       for (let i = 0; i < 300; i++) addPhoto(t, i);
       // 300 tiles: the next background version 1.5 s after the last.
       expect(t.alarms.at(-1)).toBe(t.clock.now + 50); // the first version of a quiet page: after the debounce
@@ -107,6 +108,31 @@ describe("the mosaic builder", () => {
       t.engine.remove(t.ref, "p0");
       expect(await t.engine.latest(t.ref, 0)).toMatchObject({ ok: true, tiles: 301 });
     }, 512);
+  });
+
+  it("makes background versions only while the mosaic is read, and a reader always gets every tile", async () => {
+    await withEngine(async (t) => {
+      const stored = async () => (await env.PHOTOS.list({ prefix: `rooms/${t.ref.roomId}/mosaics/` })).objects.length;
+      for (let i = 0; i < 3; i++) addPhoto(t, i);
+      t.clock.now += 1000;
+      await t.engine.onAlarm();
+      expect(await stored()).toBe(0); // nobody has looked: nothing encoded ahead
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ ok: true, tiles: 3 });
+      expect(await stored()).toBe(1);
+      // Watched now: the next change gets its background version after the debounce.
+      addPhoto(t, 3);
+      t.clock.now += ENCODE_DEBOUNCE_MS;
+      await t.engine.onAlarm();
+      expect(await stored()).toBe(2);
+      // Unread for WATCHED_MS: changes wait for the next reader again.
+      t.clock.now += WATCHED_MS;
+      addPhoto(t, 4);
+      t.clock.now += 1000;
+      await t.engine.onAlarm();
+      expect(await stored()).toBe(2);
+      expect(await t.engine.latest(t.ref, 0)).toMatchObject({ ok: true, tiles: 4 });
+      expect(await t.engine.latest(t.ref, 1)).toMatchObject({ ok: true, tiles: 1 });
+    });
   });
 
   it("refuses a tile that is not 64x64 RGBA", async () => {

@@ -28,6 +28,10 @@ export const STALE_OK_TILES = 100;
 export const RESYNC_MS = 5000;
 /** A tile the room recorded less than this long ago is still on its way through add(); only older ones are fetched. */
 export const ADD_GRACE_MS = 2000;
+/** Background versions are made only while the mosaic is watched: within this long of a read of it (a page, the
+ *  cells, the overview). Unwatched, changes wait for the next reader, who gets them encoded first: a room of 10,000
+ *  over 12 builders on one Deno thread spent ~60 % of it on background versions nobody asked for. */
+export const WATCHED_MS = 30_000;
 
 export type MosaicConfig = { pageTiles?: number; quality?: number };
 
@@ -44,6 +48,9 @@ export class MosaicEngine {
   /** In-flight work, so concurrent readers share one encode or one catch-up (a cache of promises, not state). */
   private readonly encoding = new Map<number, Promise<void>>();
   private syncing: Promise<Result> | null = null;
+  /** When the mosaic was last read. Only decides whether to encode ahead of readers, so it is not stored: after a
+   *  restart the next reader has its pages encoded when it asks. */
+  private lastReadAt = -Infinity;
   private readonly overviews: OverviewBuilder;
   private readonly cutter: TileCutter;
 
@@ -58,7 +65,7 @@ export class MosaicEngine {
     this.cutter = new TileCutter(
       () => this.store,
       () => host.now(),
-      () => this.wake(this.encodeAt()),
+      () => this.encodeSoon(),
     );
   }
 
@@ -80,7 +87,7 @@ export class MosaicEngine {
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array): Result {
     if (rgba.byteLength !== TILE_BYTES) return fail(400, ErrorCode.BadTile, `a tile is ${TILE_BYTES} bytes of RGBA`);
     this.store.bind(ref);
-    if (this.store.insert(photoId, rgba)) this.wake(this.encodeAt());
+    if (this.store.insert(photoId, rgba)) this.encodeSoon();
     return { ok: true };
   }
 
@@ -103,6 +110,7 @@ export class MosaicEngine {
   /** The newest version of `page` with every tile present when called; encodes it first if needed. */
   async latest(ref: MosaicRef, page: number): Promise<Result<MosaicPage>> {
     if (!Number.isSafeInteger(page) || page < 0) return fail(400, ErrorCode.BadPage, "page is a whole number from 0");
+    this.lastReadAt = this.host.now();
     // Nothing is written before the room confirms the shot: a made-up shot id leaves no state behind.
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
@@ -122,6 +130,7 @@ export class MosaicEngine {
 
   /** This builder's pages as overview cells, each of its page's newest tiles (changed pages are encoded first). */
   async cells(ref: MosaicRef): Promise<Result<{ cells: PageCell[] }>> {
+    this.lastReadAt = this.host.now();
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
     this.store.bind(ref);
@@ -151,10 +160,11 @@ export class MosaicEngine {
     }
     const cutAgain = await this.cutter.onAlarm();
     if (cutAgain !== null) this.wake(cutAgain);
-    if (this.host.now() >= this.encodeAt() - ENCODE_DEBOUNCE_MS)
+    const watched = this.watched();
+    if (watched && this.host.now() >= this.encodeAt() - ENCODE_DEBOUNCE_MS)
       for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     await this.purgeVersions(ref);
-    if (this.store.changedPages().length > 0) this.wake(this.encodeAt());
+    if (watched && this.store.changedPages().length > 0) this.wake(this.encodeAt());
     else {
       const next = this.store.metaNumber("syncDueAt");
       if (next !== null) this.wake(next);
@@ -260,7 +270,7 @@ export class MosaicEngine {
     }
     for (const { photoId, rgba } of await this.fetchTiles(ref, missing))
       changed = this.store.insert(photoId, rgba) || changed;
-    if (changed) this.wake(this.encodeAt());
+    if (changed) this.encodeSoon();
     this.store.setMeta("syncedAt", now);
     this.store.setMeta("syncDueAt", retryAt);
     if (retryAt !== null) this.wake(retryAt);
@@ -284,6 +294,15 @@ export class MosaicEngine {
     }
     if (tiles.length > 0) this.deps.countR2Reads(ref.roomId, tiles.length);
     return out;
+  }
+
+  private watched(): boolean {
+    return this.host.now() - this.lastReadAt < WATCHED_MS;
+  }
+
+  /** A page changed: its background version is due, if anyone is watching. */
+  private encodeSoon(): void {
+    if (this.watched()) this.wake(this.encodeAt());
   }
 
   /** When the background encode of a change is due: a debounce after it, and a gap after the last version. */
