@@ -1,5 +1,5 @@
 // The mosaic builder's test harness inside workerd: an engine over a fresh Mosaic object's real SQLite and R2,
-// with a clock the test moves and a room index the test writes; solid-colour tiles and JPEGs to feed it.
+// with a clock the test moves and a room index the test writes; solid-colour tiles to feed it.
 import { env, runInDurableObject } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
 import { expect } from "vitest";
@@ -95,16 +95,4 @@ export function addPhoto(
 ) {
   t.room.push({ photoId: `p${i}`, tileKey: `rooms/${t.ref.roomId}/t${i}.rgba`, at: t.clock.now });
   expect(t.engine.add(t.ref, `p${i}`, solid(colour(i)))).toEqual({ ok: true });
-}
-
-/** A JPEG of w × h pixels of one colour (a client's tile or a thumb). */
-export function solidJpeg(w: number, h: number, rgb: Rgb): Uint8Array {
-  const px = new Uint8Array(w * h * 4);
-  for (let i = 0; i < w * h; i++) px.set([...rgb, 255], i * 4);
-  const img = new PhotonImage(px, w, h);
-  try {
-    return img.get_bytes_jpeg(90);
-  } finally {
-    img.free();
-  }
 }

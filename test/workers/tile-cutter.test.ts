@@ -6,13 +6,14 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../shared/protocol.ts";
 import { ADD_GRACE_MS, RESYNC_MS } from "../../worker/mosaic/mosaic-engine.ts";
 import { BUSY_REST_MS, MAX_DEFER_MS, QUIET_MS, SLICE } from "../../worker/mosaic/tile-cutter.ts";
-import { type EngineTest, colour, near, solid, solidJpeg, withEngine } from "./mosaic-harness.ts";
+import { solidJpeg } from "./helpers.ts";
+import { type EngineTest, colour, near, solid, withEngine } from "./mosaic-harness.ts";
 
 const count = (t: EngineTest, table: "tiles" | "pending") =>
   t.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`)[0]!.n;
 
 /** Photo i recorded by the room (its tile to be cut from its thumb, as the upload names it) and its source sent. */
-function addSource(t: EngineTest, i: number, jpeg = solidJpeg(96, 64, colour(i))) {
+function addSource(t: EngineTest, i: number, jpeg = solidJpeg(colour(i), 96, 64)) {
   t.room.push({ photoId: `p${i}`, tileKey: `rooms/${t.ref.roomId}/thumb${i}.jpg`, at: t.clock.now });
   expect(t.engine.addSource(t.ref, `p${i}`, jpeg)).toEqual({ ok: true });
 }
@@ -40,7 +41,7 @@ describe("the mosaic builder's tile cutter", () => {
 
   it("stops cutting when a new source comes: the burst was not over", async () => {
     await withEngine(async (t) => {
-      for (let i = 0; i < 3 * SLICE; i++) addSource(t, i, solidJpeg(16, 16, colour(i)));
+      for (let i = 0; i < 3 * SLICE; i++) addSource(t, i, solidJpeg(colour(i), 16, 16));
       t.clock.now += QUIET_MS;
       const alarm = t.engine.onAlarm(); // runs its first slice now, then yields
       addSource(t, 3 * SLICE);
@@ -65,11 +66,11 @@ describe("the mosaic builder's tile cutter", () => {
   it("cuts one slice at a time, with a rest, once the oldest waited MAX_DEFER_MS and sources keep coming", async () => {
     await withEngine(async (t) => {
       const start = t.clock.now;
-      for (let i = 0; i < 2 * SLICE; i++) addSource(t, i, solidJpeg(16, 16, colour(i)));
+      for (let i = 0; i < 2 * SLICE; i++) addSource(t, i, solidJpeg(colour(i), 16, 16));
       let i = 2 * SLICE;
       while (t.clock.now < start + MAX_DEFER_MS) {
         t.clock.now += QUIET_MS / 2;
-        addSource(t, i++, solidJpeg(16, 16, colour(i)));
+        addSource(t, i++, solidJpeg(colour(i), 16, 16));
         if (t.clock.now < start + MAX_DEFER_MS) {
           await t.engine.onAlarm();
           expect(count(t, "tiles")).toBe(0);
@@ -99,7 +100,7 @@ describe("the mosaic builder's tile cutter", () => {
   it("leaves out a photo whose source cannot be cut or that was removed, and never fetches it", async () => {
     await withEngine(async (t) => {
       // The room names a tile for p0 that could be fetched: the catch-up must not bring it in.
-      await env.PHOTOS.put(`rooms/${t.ref.roomId}/thumb0.jpg`, solidJpeg(96, 64, colour(0)));
+      await env.PHOTOS.put(`rooms/${t.ref.roomId}/thumb0.jpg`, solidJpeg(colour(0), 96, 64));
       addSource(t, 0, new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, ...Array.from({ length: 64 }, () => 7)]));
       addSource(t, 1);
       addSource(t, 2);
