@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { Broadcast, COUNT_SENDS_PER_S, shardedCountGapMs } from "./broadcast.ts";
 import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
-function room(minGapMs?: (photos: boolean) => number) {
+/** A room's object on a fake host; `shard`: a shard of a sharded room with `elsewhere` members on its other shards. */
+function room(shard?: { elsewhere: number }) {
   let now = 0;
   const timers: Array<{ at: number; fn: () => void }> = [];
   const conns: Conn[] = [];
@@ -19,7 +20,8 @@ function room(minGapMs?: (photos: boolean) => number) {
   };
   const members = { count: 0, ready: 0, wide: 0 };
   let photos = 0;
-  const b = new Broadcast(host, { members: () => ({ ...members }), photos: () => photos }, minGapMs);
+  const roomWide = () => ({ ...members, count: members.count + (shard?.elsewhere ?? 0) });
+  const b = new Broadcast(host, { members: roomWide, photos: () => photos }, () => shard !== undefined);
   const join = () => {
     conns.push({
       send: () => void sent++,
@@ -90,7 +92,7 @@ describe("the room's coalesced counts", () => {
     ]);
     /** Photo-count frames one member of a room of `members` gets while its uploads come in over `seconds`. */
     const framesPerMember = (members: number, seconds: number) => {
-      const r = room((photos) => shardedCountGapMs(photos ? members : 0));
+      const r = room({ elsewhere: members - 1 });
       r.join();
       r.advance(1_000);
       const before = r.sent();
@@ -107,7 +109,7 @@ describe("the room's coalesced counts", () => {
     expect(small).toBeGreaterThanOrEqual(5);
     expect(big / small).toBeLessThanOrEqual(2);
     // A member count alone still goes out within a second.
-    const r = room((photos) => shardedCountGapMs(photos ? 10_000 : 0));
+    const r = room({ elsewhere: 9_999 });
     r.join();
     r.advance(999);
     expect(r.sent()).toBe(0);

@@ -45,9 +45,9 @@ export class Broadcast {
   constructor(
     private readonly host: RoomHost,
     private readonly counts: Counts,
-    /** The least time between two count flushes, ms: a shard of a sharded room shows room-wide totals at most
-     *  once a second (docs/scale.md, rule 4), and less often in a bigger room (shardedCountGapMs). */
-    private readonly minGapMs: (photos: boolean) => number = () => COALESCE_MS,
+    /** Whether this object is a shard of a sharded room: it shows room-wide totals at most once a second
+     *  (docs/scale.md, rule 4), and the photo count less often in a bigger room (shardedCountGapMs). */
+    private readonly sharded: () => boolean = () => false,
   ) {}
 
   sendTo(conn: Conn, msg: ServerMessage): void {
@@ -87,8 +87,15 @@ export class Broadcast {
   private scheduleFlush(): void {
     if (this.flushPending) return;
     this.flushPending = true;
-    const gap = this.minGapMs(this.dirtyPhotos !== null && !this.dirtyMembers);
-    this.host.defer(() => this.flush(), Math.max(gap, this.quietUntil - this.host.now()));
+    this.host.defer(() => this.flush(), Math.max(this.minGapMs(), this.quietUntil - this.host.now()));
+  }
+
+  /** The least time before the flush now scheduled: COALESCE_MS in a room of one object; in a shard 1 s, or
+   *  shardedCountGapMs of the room's members when the flush carries the photo count alone. */
+  private minGapMs(): number {
+    if (!this.sharded()) return COALESCE_MS;
+    const photosOnly = this.dirtyPhotos !== null && !this.dirtyMembers;
+    return shardedCountGapMs(photosOnly ? this.counts.members().count : 0);
   }
 
   private flush(): void {

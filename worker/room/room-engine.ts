@@ -26,7 +26,7 @@ import {
 import { fail, type Failure } from "../http-error.ts";
 import type { AccessCounts, PhotoInput, PhotoQuery, Result, RoomCalls, ShotReport, TileRecord } from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
-import { Broadcast, COALESCE_MS, shardedCountGapMs } from "./broadcast.ts";
+import { Broadcast } from "./broadcast.ts";
 import { PhotoIndex } from "./photo-index.ts";
 import { Presence } from "./presence.ts";
 import { momentProblem } from "../photos/photo-moment.ts";
@@ -91,12 +91,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
         },
         photos: (shotId) => this.shards.photoCount(shotId),
       },
-      (photos) =>
-        !this.shards.sharded
-          ? COALESCE_MS
-          : photos
-            ? shardedCountGapMs(this.shards.memberCounts().members)
-            : shardedCountGapMs(0),
+      () => this.shards.sharded,
     );
     const local = (id: string) => this.shards.localId(id);
     this.presence = new Presence(host, () => this.shards.changed(() => this.out.membersChanged()), local);
