@@ -6,7 +6,7 @@ import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
 import { ADD_GRACE_MS, ENCODE_DEBOUNCE_MS, WATCHED_MS } from "../../worker/mosaic/mosaic-engine.ts";
 import { mosaicKey, overviewKey } from "../../worker/mosaic/mosaic-names.ts";
-import { OVERVIEW_FRESH_MS } from "../../worker/mosaic/mosaic-overview.ts";
+import { OVERVIEW_FRESH_MS } from "../../shared/protocol.ts";
 import { type Rgb, addPhoto, colour, near, solid, withEngine } from "./mosaic-harness.ts";
 
 describe("the mosaic builder", () => {

@@ -5,12 +5,12 @@ import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { MosaicOverview, MosaicPage, Result, TileRecord } from "../platform.ts";
 import { MOSAIC_PAGE_TILES, composeCanvas, encodeCanvas, shrinkToCell } from "./compose.ts";
-import { TILE_SIZE, makeTile } from "../photos/thumbnail.ts";
+import { TILE_SIZE } from "../photos/thumbnail.ts";
 import type { MosaicDeps, MosaicHost, MosaicRef, PageCell } from "./mosaic-host.ts";
 import { mosaicKey } from "./mosaic-names.ts";
 import { OverviewBuilder } from "./mosaic-overview.ts";
 import { MosaicStore } from "./mosaic-store.ts";
-import { TileCutter } from "./tile-cutter.ts";
+import { TileCutter, cutTile } from "./tile-cutter.ts";
 
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
 /** An add is encoded this soon, so a burst of uploads makes one version, not one per tile. */
@@ -287,7 +287,7 @@ export class MosaicEngine {
           if (!obj) return null;
           const bytes = new Uint8Array(await new Response(obj.body).arrayBuffer());
           // A tile's source is raw 64×64 RGBA (.rgba), or the photo's thumb, which it is cut from.
-          const rgba = t.tileKey!.endsWith(".rgba") ? bytes : tileOf(bytes);
+          const rgba = t.tileKey!.endsWith(".rgba") ? bytes : cutTile(bytes);
           return rgba?.byteLength === TILE_BYTES ? { photoId: t.photoId, rgba } : null;
         }),
       );
@@ -320,10 +320,4 @@ export class MosaicEngine {
     this.store.setMeta("alarmAt", at);
     this.host.setAlarm(at);
   }
-}
-
-/** The tile cut from a thumb (a small image: decoding it stays within the server's pixel budget). */
-function tileOf(thumb: Uint8Array): Uint8Array | null {
-  const t = makeTile(thumb, TILE_SIZE);
-  return t.ok ? t.rgba : null;
 }

@@ -9,8 +9,6 @@ import { overviewKey } from "./mosaic-names.ts";
 import type { MosaicStore } from "./mosaic-store.ts";
 import { TILE_SIZE } from "../photos/thumbnail.ts";
 
-export { OVERVIEW_FRESH_MS };
-
 type Placed = { shard: number; page: number; tiles: number };
 
 export class OverviewBuilder {

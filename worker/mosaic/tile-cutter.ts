@@ -15,8 +15,8 @@ export const SLICE = 16;
 /** While uploads keep coming, a slice is followed by this much rest (about a fifth of the thread for thumbs). */
 export const BUSY_REST_MS = 80;
 
-/** The raw tile of a source: a whole JPEG of at most THUMB_MAX_PIXELS (client tiles and thumbs both are; makeTile
- *  checks before it decodes), or null. */
+/** The raw tile of a source, a stored thumb included: a whole JPEG of at most THUMB_MAX_PIXELS (client tiles and
+ *  thumbs, uploaded or server-made, all are; makeTile checks before it decodes), or null. */
 export function cutTile(jpeg: Uint8Array): Uint8Array | null {
   const t = makeTile(jpeg, TILE_SIZE, THUMB_MAX_PIXELS);
   return t.ok ? t.rgba : null;
@@ -89,9 +89,12 @@ export class TileCutter {
     let landed = false;
     for (const { photoId, jpeg } of batch) {
       const rgba = cutTile(jpeg);
+      if (!rgba) {
+        store.skip(photoId); // which also drops its source
+        continue;
+      }
       store.dropPending(photoId);
-      if (!rgba) store.skip(photoId);
-      else landed = store.insert(photoId, rgba) || landed;
+      landed = store.insert(photoId, rgba) || landed;
     }
     if (landed) this.landed();
     return batch.length;

@@ -93,7 +93,7 @@ export function makeThumb(
 }
 
 /** Raw RGBA `size`×`size` pixels of the image: the centre square, scaled (`walked`: see checkOnce). Decoded
- *  straight to pixels and scaled in JS (square-tile.ts), not through a PhotonImage: a tile is cut on every upload. */
+ *  straight to pixels and scaled in JS (square-tile.ts), not through a PhotonImage: every photo's tile is cut. */
 export function makeTile(
   bytes: Uint8Array,
   size = TILE_SIZE,

@@ -156,7 +156,7 @@ async function storeAndRecord(
   }
   // The mosaic tile is cut by the builder from a small JPEG (tile-cutter.ts), off this path: the client's tile, or
   // the thumb. Only a tile sent without a thumb is decoded here, to be stored raw for the builder.
-  const tileSource = tileUpload && thumb ? tileUpload : thumb;
+  const tileSource = thumb ? (tileUpload ?? thumb) : null;
   const tile = tileUpload && !thumb ? decodeTile(tileUpload, tileInfo) : null;
 
   const hashStart = performance.now();
