@@ -63,8 +63,7 @@ export class MosaicRegistry {
   mosaic(roomId: string, shotId: string, shard = 0): MosaicApi {
     const ref = { roomId, shotId, shard };
     return {
-      add: (photoId, rgba) => this.run(ref, (e) => e.add(ref, photoId, rgba)),
-      addSource: (photoId, jpeg) => this.run(ref, (e) => e.addSource(ref, photoId, jpeg)),
+      poke: () => this.run(ref, (e) => e.poke(ref)),
       remove: (photoId) => this.run(ref, (e) => e.remove(ref, photoId)),
       latest: (page) => this.run(ref, (e) => e.latest(ref, page)),
       cells: () => this.run(ref, (e) => e.cells(ref)),

@@ -18,7 +18,7 @@ export type PhotoInput = {
   shotId?: string;
   key: string;
   thumbKey: string | null;
-  /** Where the mosaic builder finds the tile if its add() is lost: the thumb's key, or a raw `.rgba` tile's. */
+  /** What the mosaic builder cuts the photo's tile from: the thumb's key, or a raw `.rgba` tile's. */
   tileKey: string | null;
   type: string;
   bytes: number;
@@ -48,7 +48,8 @@ export interface RoomCalls {
   shoot(userId: string): Promise<Result<{ shotId: string; at: number; spreadMs: number; created: boolean }>>;
   /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }>;
-  recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean }>;
+  /** `pokeMosaic`: this upload tells the shot's mosaic builder that photos landed (one in POKE_GAP_MS does). */
+  recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean; pokeMosaic?: true }>;
   listPhotos(q: PhotoQuery): Result<PhotoPage>;
   /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */
   removePhoto(userId: string, photoId: string): Result<{ keys: string[]; shotId: string }>;
@@ -121,10 +122,8 @@ export type MosaicOverview = {
  * and encodes each page to an immutable JPEG in the blob store. A Durable Object on Cloudflare.
  */
 export interface MosaicApi {
-  /** The tile of a photo the room has recorded; repeats and removed photos are ignored. */
-  add(photoId: string, rgba: Uint8Array): Promise<Result>;
-  /** The small JPEG (client's tile or thumb) the tile of a recorded photo is to be cut from, later (tile-cutter.ts). */
-  addSource(photoId: string, jpeg: Uint8Array): Promise<Result>;
+  /** The room recorded photos of the shot: the builder pulls their tiles once the uploads pause (mosaic-engine.ts). */
+  poke(): Promise<Result>;
   /** A removed photo: it is absent from every version made after this resolves. */
   remove(photoId: string): Promise<void>;
   /** The newest version of `page` holding every tile the builder has, encoded first when needed. */

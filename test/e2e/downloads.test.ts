@@ -39,6 +39,8 @@ for (const server of inject("servers")) {
           else expect((await fetch(server.url + r.headers.get("Location"))).status).toBe(200);
         }
         expect(tiles).toBe(PHOTOS);
+        // The mosaic builder read each thumb to cut its tile; its count reaches the room right after.
+        await new Promise((res) => setTimeout(res, 500));
 
         const before: RoomStats = (
           await api.json(`/api/rooms/${roomId}/stats`, { headers: { Authorization: `Bearer ${token}` } })

@@ -28,7 +28,7 @@ async function mosaicWith(roomId: string, shotId: string, tiles: number) {
   throw new Error(`the mosaic never showed ${tiles} tiles`);
 }
 
-/** Records a photo straight into the room, as if the upload's hand-off of its tile to the builder was lost. */
+/** Records a photo straight into the room, as if the upload's poke of the mosaic builder was lost. */
 async function recordWithoutHandOff(
   roomId: string,
   shotId: string,
@@ -112,7 +112,7 @@ describe("the group mosaic", () => {
     await env.PHOTOS.put(tileKey, rgba);
     const keys = { thumbKey: null, tileKey };
     expect(await recordWithoutHandOff(roomId, shotId, members[0]!.welcome.memberId, keys)).toBe(true);
-    // Within ADD_GRACE_MS the builder waits for the add; then its alarm fetches the tile from R2.
+    // No upload poked the builder: the reader's catch-up fetches the tile from R2.
     const m = await mosaicWith(roomId, shotId, 1);
     expect(near(slots(m.image, 1)[0]!, BLUE)).toBe(true);
     const stats = await call(`/api/rooms/${roomId}/stats`, { headers: auth(token) });

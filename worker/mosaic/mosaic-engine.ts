@@ -1,16 +1,17 @@
 // The group mosaic of one shot's photos on one room shard, written once for every runtime: every tile (raw
 // 64 px RGBA) in SQLite, each page of at most MOSAIC_PAGE_TILES tiles encoded to an immutable JPEG (and shrunk
-// to its overview cell) when it changed. It catches up with its shard's tile index, so a lost add() still lands.
-import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
+// to its overview cell) when it changed. It pulls: it catches up with its shard's tile index, cutting each new
+// photo's tile from its thumb in the blob store, once the room says photos landed and the uploads paused.
+import { ErrorCode } from "../../shared/protocol.ts";
 import { fail } from "../http-error.ts";
 import type { MosaicOverview, MosaicPage, Result, TileRecord } from "../platform.ts";
 import { MOSAIC_PAGE_TILES, composeCanvas, encodeCanvas, shrinkToCell } from "./compose.ts";
 import { TILE_SIZE } from "../photos/thumbnail.ts";
-import type { MosaicDeps, MosaicHost, MosaicRef, PageCell } from "./mosaic-host.ts";
+import { type MosaicDeps, type MosaicHost, type MosaicRef, type PageCell, POKE_GAP_MS } from "./mosaic-host.ts";
 import { mosaicKey } from "./mosaic-names.ts";
 import { OverviewBuilder } from "./mosaic-overview.ts";
 import { MosaicStore } from "./mosaic-store.ts";
-import { TileCutter, cutTile } from "./tile-cutter.ts";
+import { cutTile } from "./tile-cutter.ts";
 
 export const TILE_BYTES = TILE_SIZE * TILE_SIZE * 4;
 /** An add is encoded this soon, so a burst of uploads makes one version, not one per tile. */
@@ -24,10 +25,19 @@ const MAX_GAP_MS = 5000;
  *  old: a crowd polling the mosaic during the uploads would otherwise have it encoded again on every read, back to
  *  back (~0.24 ms a tile), for the whole burst. Smaller pages, and any page after a removal, are encoded first. */
 export const STALE_OK_TILES = 100;
-/** A read compares the builder's tiles with the room's index at most this often. */
+/** A read compares the builder's tiles with the room's index at most this often (so a mosaic watched during the
+ *  uploads shows them at least this often). */
 export const RESYNC_MS = 5000;
-/** A tile the room recorded less than this long ago is still on its way through add(); only older ones are fetched. */
-export const ADD_GRACE_MS = 2000;
+/** The builder catches up once the room's pokes paused this long: the uploads did. Longer than the room's gap
+ *  between pokes, so a photo recorded after the last poke is in the index by then. Not on the uploads' path: the
+ *  catch-up's reads and decodes (~1.3 ms a thumb) would otherwise share the burst's thread (docs/performance.md). */
+export const PULL_QUIET_MS = POKE_GAP_MS + 1000;
+/** ... or at the latest this long after the first poke it has not caught up with, while pokes keep coming: a
+ *  watched mosaic (see WATCHED_MS) follows a long stream of uploads, an unwatched one does not pile up. */
+export const PULL_MAX_WATCHED_MS = 5000;
+export const PULL_MAX_MS = 30_000;
+/** Blob reads in flight at once when catching up (a Worker has at most 6 connections open; the rest queue). */
+const FETCH_BATCH = 6;
 /** Background versions are made only while the mosaic is watched: within this long of a read of it (a page, the
  *  cells, the overview). Unwatched, changes wait for the next reader, who gets them encoded first: a room of 10,000
  *  over 12 builders on one Deno thread would spend ~60 % of it on versions nobody asked for (each ~850-tile page
@@ -53,7 +63,6 @@ export class MosaicEngine {
    *  restart the next reader has its pages encoded when it asks. */
   private lastReadAt = -Infinity;
   private readonly overviews: OverviewBuilder;
-  private readonly cutter: TileCutter;
 
   constructor(
     private readonly host: MosaicHost,
@@ -63,11 +72,6 @@ export class MosaicEngine {
     this.pageTiles = config.pageTiles ?? MOSAIC_PAGE_TILES;
     this.quality = config.quality ?? 80;
     this.overviews = new OverviewBuilder(() => this.store, host, deps, this.quality);
-    this.cutter = new TileCutter(
-      () => this.store,
-      () => host.now(),
-      () => this.encodeSoon(),
-    );
   }
 
   /** The tables are made on first use, not on construction: an object (or file) opened for a shot
@@ -84,7 +88,8 @@ export class MosaicEngine {
 
   // ---- operations ----
 
-  /** The tile of a photo the room recorded. Ignored when already here or removed. */
+  /** The tile of a photo the room recorded (what a catch-up cuts; tests set tiles with it). Ignored when already
+   *  here or removed. */
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array): Result {
     if (rgba.byteLength !== TILE_BYTES) return fail(400, ErrorCode.BadTile, `a tile is ${TILE_BYTES} bytes of RGBA`);
     this.store.bind(ref);
@@ -92,13 +97,15 @@ export class MosaicEngine {
     return { ok: true };
   }
 
-  /** The small JPEG (the client's tile or the photo's thumb) a recorded photo's tile is to be cut from, off the
-   *  upload's path (tile-cutter.ts). Ignored when the tile is here, removed or already waiting. */
-  addSource(ref: MosaicRef, photoId: string, jpeg: Uint8Array): Result {
-    if (jpeg.byteLength > LIMITS.maxThumbBytes)
-      return fail(413, ErrorCode.ImageTooLarge, `a tile's source is at most ${LIMITS.maxThumbBytes} bytes`);
+  /** The room recorded photos of the shot (it says so at most every POKE_GAP_MS): catch up once they pause. */
+  poke(ref: MosaicRef): Result {
     this.store.bind(ref);
-    if (this.cutter.add(photoId, jpeg)) this.wake(this.cutter.dueAt()!);
+    const now = this.host.now();
+    const since = this.store.metaNumber("pokedSince") ?? now;
+    this.store.setMeta("pokedSince", since);
+    const due = Math.min(now + PULL_QUIET_MS, since + (this.watched() ? PULL_MAX_WATCHED_MS : PULL_MAX_MS));
+    this.store.setMeta("pullAt", due);
+    this.wake(due);
     return { ok: true };
   }
 
@@ -116,7 +123,6 @@ export class MosaicEngine {
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
     this.store.bind(ref);
-    if (!this.recentVersion(page)) await this.cutter.all();
     const pages = this.store.pageCount();
     if (page >= pages) return fail(404, ErrorCode.PageNotFound, `this mosaic has ${pages} page(s)`);
     if (!this.store.pageRow(page)) this.store.markChanged(page, page, false); // an empty shot: one blank page
@@ -135,7 +141,6 @@ export class MosaicEngine {
     const synced = await this.syncIfDue(ref);
     if (!synced.ok) return synced;
     this.store.bind(ref);
-    await this.cutter.all();
     for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     return { ok: true, cells: this.store.cells() };
   }
@@ -154,22 +159,19 @@ export class MosaicEngine {
     this.store.setMeta("alarmAt", null);
     const ref = this.store.ref();
     if (!ref) return;
-    const due = this.store.metaNumber("syncDueAt");
+    const due = this.store.metaNumber("pullAt");
     if (due !== null && due <= this.host.now()) {
       const r = await this.sync(ref);
       if (!r.ok) return; // the room or shot is gone: nothing to build
     }
-    const cutAgain = await this.cutter.onAlarm();
-    if (cutAgain !== null) this.wake(cutAgain);
     const watched = this.watched();
     if (watched && this.host.now() >= this.encodeAt() - ENCODE_DEBOUNCE_MS)
       for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     await this.purgeVersions(ref);
-    if (watched && this.store.changedPages().length > 0) this.wake(this.encodeAt());
-    else {
-      const next = this.store.metaNumber("syncDueAt");
-      if (next !== null) this.wake(next);
-    }
+    const next = [this.store.metaNumber("pullAt")];
+    if (watched && this.store.changedPages().length > 0) next.push(this.encodeAt());
+    const at = Math.min(...next.filter((n): n is number => n !== null));
+    if (at !== Infinity) this.wake(at);
   }
 
   // ---- encoding ----
@@ -237,7 +239,7 @@ export class MosaicEngine {
   private syncIfDue(ref: MosaicRef): Promise<Result> {
     const now = this.host.now();
     const last = this.store.metaNumber("syncedAt");
-    const due = this.store.metaNumber("syncDueAt");
+    const due = this.store.metaNumber("pullAt");
     if (last !== null && now - last < RESYNC_MS && (due === null || due > now)) return Promise.resolve({ ok: true });
     return this.sync(ref);
   }
@@ -248,53 +250,49 @@ export class MosaicEngine {
   }
 
   /**
-   * Makes the tiles match the room's index: drops photos the room no longer lists, fetches tiles the
-   * room recorded more than ADD_GRACE_MS ago that never arrived, and checks again later for younger ones.
+   * Makes the tiles match the room's index: drops photos the room no longer lists, and cuts the tiles of new ones
+   * from the blob store (a thumb, or a raw `.rgba` tile). A photo whose tile cannot be cut is never shown.
    */
   private async syncOnce(ref: MosaicRef): Promise<Result> {
     const before = this.store.lastSeq();
+    const pulled = this.store.metaNumber("pullAt");
     const listed = await this.deps.roomTiles(ref);
     if (!listed.ok) return listed;
-    const now = this.host.now();
+    // What the room recorded up to now is in this listing; a poke that came meanwhile asks for the next catch-up.
+    if (this.store.metaNumber("pullAt") === pulled) {
+      this.store.setMeta("pullAt", null);
+      this.store.setMeta("pokedSince", null);
+    }
+    this.store.setMeta("syncedAt", this.host.now());
     const inRoom = new Set(listed.tiles.map((t) => t.photoId));
-    // Only tiles present before the room answered: a newer add is a photo the room recorded since.
+    // Only tiles present before the room answered: a newer one is a photo the room recorded since.
     let changed = false;
     for (const photoId of this.store.photoIdsUpTo(before))
       if (!inRoom.has(photoId)) changed = this.store.remove(photoId) || changed;
-    let retryAt: number | null = null;
-    const missing: TileRecord[] = [];
-    for (const t of listed.tiles) {
-      const here = this.store.has(t.photoId) || this.store.isRemoved(t.photoId) || this.store.isPending(t.photoId);
-      if (!t.tileKey || here) continue;
-      if (t.at > now - ADD_GRACE_MS) retryAt = Math.min(retryAt ?? Infinity, t.at + ADD_GRACE_MS);
-      else missing.push(t);
+    const missing = listed.tiles.filter(
+      (t) => t.tileKey && !this.store.has(t.photoId) && !this.store.isRemoved(t.photoId),
+    );
+    for (let i = 0; i < missing.length; i += FETCH_BATCH) {
+      const batch = missing.slice(i, i + FETCH_BATCH);
+      // Each tile is inserted as it is cut, between reads: sockets and requests get the thread meanwhile.
+      const sources = await Promise.all(batch.map((t) => this.fetchSource(t)));
+      batch.forEach((t, k) => {
+        const source = sources[k];
+        if (source === undefined) return; // not in the store (yet): the next catch-up looks again
+        const rgba = t.tileKey!.endsWith(".rgba") ? source : cutTile(source);
+        if (rgba?.byteLength === TILE_BYTES) changed = this.store.insert(t.photoId, rgba) || changed;
+        else this.store.skip(t.photoId);
+      });
     }
-    for (const { photoId, rgba } of await this.fetchTiles(ref, missing))
-      changed = this.store.insert(photoId, rgba) || changed;
+    if (missing.length > 0) this.deps.countR2Reads(ref.roomId, missing.length);
     if (changed) this.encodeSoon();
-    this.store.setMeta("syncedAt", now);
-    this.store.setMeta("syncDueAt", retryAt);
-    if (retryAt !== null) this.wake(retryAt);
     return { ok: true };
   }
 
-  private async fetchTiles(ref: MosaicRef, tiles: TileRecord[]): Promise<Array<{ photoId: string; rgba: Uint8Array }>> {
-    const out: Array<{ photoId: string; rgba: Uint8Array }> = [];
-    for (let i = 0; i < tiles.length; i += 8) {
-      const batch = await Promise.all(
-        tiles.slice(i, i + 8).map(async (t) => {
-          const obj = await this.deps.blobs.get(t.tileKey!);
-          if (!obj) return null;
-          const bytes = new Uint8Array(await new Response(obj.body).arrayBuffer());
-          // A tile's source is raw 64×64 RGBA (.rgba), or the photo's thumb, which it is cut from.
-          const rgba = t.tileKey!.endsWith(".rgba") ? bytes : cutTile(bytes);
-          return rgba?.byteLength === TILE_BYTES ? { photoId: t.photoId, rgba } : null;
-        }),
-      );
-      for (const b of batch) if (b) out.push(b);
-    }
-    if (tiles.length > 0) this.deps.countR2Reads(ref.roomId, tiles.length);
-    return out;
+  /** A tile's source from the blob store: the bytes, or undefined when absent. */
+  private async fetchSource(t: TileRecord): Promise<Uint8Array | undefined> {
+    const obj = await this.deps.blobs.get(t.tileKey!);
+    return obj ? new Uint8Array(await new Response(obj.body).arrayBuffer()) : undefined;
   }
 
   private watched(): boolean {

@@ -3,6 +3,10 @@
 import type { BlobStore, Result, TileRecord } from "../platform.ts";
 import type { Sql } from "../sql.ts";
 
+/** A room tells a shot's builder that photos landed at most this often (one upload in this long pokes it): the
+ *  builder then pulls them from the room's index, so no upload waits on it. */
+export const POKE_GAP_MS = 1000;
+
 /** Which mosaic a builder makes: one per (room, shot, shard), of the photos of that shard's members. */
 export type MosaicRef = { roomId: string; shotId: string; shard: number };
 

@@ -1,6 +1,5 @@
-// The mosaic builder's SQLite tables: its tiles in upload order (raw RGBA blobs), the small JPEGs tiles are still
-// to be cut from, photos never shown, each page's content revision, stored versions and overview cell, and a
-// little meta (room, shot, shard, wake-ups).
+// The mosaic builder's SQLite tables: its tiles in upload order (raw RGBA blobs), photos never shown, each page's
+// content revision, stored versions and overview cell, and a little meta (room, shot, shard, wake-ups).
 import type { Sql, SqlValue } from "../sql.ts";
 import type { MosaicRef } from "./mosaic-host.ts";
 
@@ -16,10 +15,8 @@ export class MosaicStore {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL UNIQUE, rgba BLOB NOT NULL)`);
     // Photos never shown: removed by the owner, or whose tile could not be cut.
     sql.exec("CREATE TABLE IF NOT EXISTS removed (photo_id TEXT PRIMARY KEY)");
-    // Tiles still to cut (tile-cutter.ts): each photo's source, the client's tile or the thumb, as it came. `at`
-    // before the blob: a column after one that spills to overflow pages is read by walking them.
-    sql.exec(`CREATE TABLE IF NOT EXISTS pending (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, photo_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, jpeg BLOB NOT NULL)`);
+    // Left by an earlier version, which kept the tiles' sources here: the catch-up now reads them from the blob store.
+    sql.exec("DROP TABLE IF EXISTS pending");
     // version: the page's content revision; encoded: the newest revision stored; purge: the first
     // revision after the latest removal (older versions show a removed photo and are deleted).
     sql.exec(`CREATE TABLE IF NOT EXISTS pages (
@@ -105,45 +102,9 @@ export class MosaicStore {
     return true;
   }
 
-  /** The photo is never shown (its tile could not be cut, or it was removed); nothing of it waits to be cut. */
+  /** The photo is never shown: its tile could not be cut, or it was removed. */
   skip(photoId: string): void {
     this.sql.exec("INSERT OR IGNORE INTO removed (photo_id) VALUES (?)", photoId);
-    this.sql.exec("DELETE FROM pending WHERE photo_id = ?", photoId);
-  }
-
-  // ---- tiles still to cut ----
-
-  /** Keeps `jpeg` to cut the photo's tile from later, unless its tile is here, it is removed or already waits. */
-  addPending(photoId: string, jpeg: Uint8Array, at: number): boolean {
-    if (this.has(photoId) || this.isRemoved(photoId)) return false;
-    return (
-      this.sql.exec<{ seq: number }>(
-        "INSERT INTO pending (photo_id, at, jpeg) VALUES (?, ?, ?) ON CONFLICT (photo_id) DO NOTHING RETURNING seq",
-        photoId,
-        at,
-        jpeg,
-      ).length > 0
-    );
-  }
-
-  isPending(photoId: string): boolean {
-    return this.sql.exec("SELECT 1 FROM pending WHERE photo_id = ?", photoId).length > 0;
-  }
-
-  /** The `n` sources waiting longest. */
-  pendingBatch(n: number): Array<{ photoId: string; jpeg: Uint8Array }> {
-    return this.sql
-      .exec<{ photo_id: string; jpeg: SqlValue }>("SELECT photo_id, jpeg FROM pending ORDER BY seq LIMIT ?", n)
-      .map((r) => ({ photoId: r.photo_id, jpeg: asBytes(r.jpeg) }));
-  }
-
-  dropPending(photoId: string): void {
-    this.sql.exec("DELETE FROM pending WHERE photo_id = ?", photoId);
-  }
-
-  /** When the longest-waiting source came, or null with none waiting (one row: sources are kept in order). */
-  oldestPendingAt(): number | null {
-    return this.sql.exec<{ at: number }>("SELECT at FROM pending ORDER BY seq LIMIT 1")[0]?.at ?? null;
   }
 
   lastSeq(): number {

@@ -154,10 +154,9 @@ async function storeAndRecord(
     const t = makeThumb(photo, { maxSide: 256, walked: info });
     if (t.ok) thumb = t.jpeg;
   }
-  // The mosaic tile is cut by the builder from a small JPEG (tile-cutter.ts), off this path: the client's tile, or
-  // the thumb. Only a tile sent without a thumb is decoded here, to be stored raw for the builder.
-  const tileSource = thumb ? (tileUpload ?? thumb) : null;
-  const tile = tileUpload && !thumb ? decodeTile(tileUpload, tileInfo) : null;
+  // The mosaic builder cuts the tile later, from the thumb the client sent, so a tile sent with a thumb is not kept.
+  // A tile sent without one is the mosaic's: decoded here, to be stored raw for the builder.
+  const tile = tileUpload && !o.thumb ? decodeTile(tileUpload, tileInfo) : null;
 
   const hashStart = performance.now();
   const { sha256: sha, size } = await writer.finish();
@@ -174,14 +173,14 @@ async function storeAndRecord(
     thumbKey = blobKey(roomId, named(await sha256Hex(thumb)), "jpg");
     writes.push(platform.blobs.put(thumbKey, thumb, "image/jpeg"));
   }
-  if (thumbKey) {
-    // The tile's source goes to the mosaic builder below; if that is lost, the builder cuts the tile from the
-    // thumb, so it is not stored (one object fewer per photo: a third of the writes).
-    tileKey = thumbKey;
-  } else if (tile) {
-    // No thumb to cut it from: the tile is stored as raw 64×64 RGBA, which the builder pastes as is.
+  if (tile) {
+    // The tile is stored as raw 64×64 RGBA, which the builder pastes as is.
     tileKey = blobKey(roomId, named(await sha256Hex(tile)), "rgba");
     writes.push(platform.blobs.put(tileKey, tile, "application/octet-stream"));
+  } else if (thumbKey) {
+    // The builder cuts the tile from the thumb, so no tile is stored (one object fewer per photo: a third of the
+    // writes).
+    tileKey = thumbKey;
   }
   await Promise.all(writes);
   const storeMs = performance.now() - storeStart;
@@ -219,16 +218,17 @@ async function storeAndRecord(
     ["record", recordMs],
   ];
   c.header("Server-Timing", split.map(([k, ms]) => `${k};dur=${ms.toFixed(2)}`).join(", "));
-  if (r.created && (tile || tileSource)) {
-    // After the room recorded the photo, off the upload's path; the builder catches up from the
-    // room's index if this is lost.
+  if (r.pokeMosaic) {
+    // Off the upload's path: the builder pulls the tiles from the room's index once the uploads pause. A lost poke
+    // is made up by the next one, or by the first reader of the mosaic.
     const builder = platform.mosaic(roomId, o.shot, shardOfRoomId(roomId, photoId));
     platform.waitUntil(
-      (tile ? builder.add(photoId, tile) : builder.addSource(photoId, tileSource!))
+      builder
+        .poke()
         .then((res) => {
-          if (!res.ok) console.error(`[upload] mosaic add ${roomId}/${photoId}: ${res.code}`);
+          if (!res.ok) console.error(`[upload] mosaic poke ${roomId}/${o.shot}: ${res.code}`);
         })
-        .catch((e: unknown) => console.error(`[upload] mosaic add ${roomId}/${photoId}:`, e)),
+        .catch((e: unknown) => console.error(`[upload] mosaic poke ${roomId}/${o.shot}:`, e)),
     );
   }
   return c.json({ photoId, url, thumbUrl, created: r.created }, r.created ? 201 : 200);

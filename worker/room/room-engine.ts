@@ -33,6 +33,7 @@ import { momentProblem } from "../photos/photo-moment.ts";
 import { migrateRoomSchema } from "./room-schema.ts";
 import { ShotBook } from "./shot-book.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { MosaicPokes } from "./mosaic-pokes.ts";
 import type { RoomTotals, ShardCalls, ShardCounts, ShardInit, ShotAnnouncement } from "./shard-calls.ts";
 import { RoomShards } from "./room-shards.ts";
 
@@ -65,6 +66,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
   private readonly host: RoomHost;
   /** This object's place in its room's shards (one of one for most rooms). */
   private readonly shards: RoomShards;
+  private readonly mosaicPokes: MosaicPokes;
 
   constructor(
     private readonly raw: RoomHost,
@@ -76,6 +78,7 @@ export class RoomEngine implements RoomCalls, ShardCalls {
       parts: () => this,
     });
     this.host = { ...raw, now: () => this.shards.now() };
+    this.mosaicPokes = new MosaicPokes(() => raw.now());
     const host = this.host;
     // An id that was never created writes nothing (a request for a made-up room id must not leave storage
     // behind): the tables are made by create(), and brought up to date here for a room that exists.
@@ -352,11 +355,12 @@ export class RoomEngine implements RoomCalls, ShardCalls {
     if (check.photo) return { ok: true as const, photo: check.photo, created: false };
     const problem = momentProblem(input, check.at);
     if (problem) return problem;
-    return this.host.sql.transaction(() => {
+    const recorded = this.host.sql.transaction(() => {
       const photo = this.photos.addPhoto({ ...input, shotId: check.shotId });
       this.shots.onPhoto(check.shotId);
       return { ok: true as const, photo, created: true };
     });
+    return this.mosaicPokes.due(check.shotId) ? { ...recorded, pokeMosaic: true as const } : recorded;
   }
 
   listPhotos(q: PhotoQuery) {

@@ -1,5 +1,5 @@
 // The shot itself: wait for the first frame at or after the instant, keep the frame nearest it, and
-// encode it (full-size JPEG) with its thumb and tile for the upload.
+// encode it (full-size JPEG) with its thumb for the upload.
 import { makeThumbnails } from "../../../shared/thumbnail.ts";
 import type { FrameSource } from "./frame-pick.ts";
 import { nearestFrame } from "./frame-pick.ts";
@@ -8,7 +8,6 @@ import { frameCanvas, type FrameRing } from "./frame-ring.ts";
 export type Capture = {
   photo: Blob;
   thumb: Blob;
-  tile: Blob;
   width: number;
   height: number;
   /** The picked frame's time minus the instant, ms (client clock). */
@@ -41,5 +40,5 @@ export async function captureAt(ring: FrameRing, target: number): Promise<Captur
       encodeJpeg: toJpeg,
     }),
   ]);
-  return { photo, ...small, ...size, frameOffset: frame.time - target, source: frame.source };
+  return { photo, thumb: small.thumb, ...size, frameOffset: frame.time - target, source: frame.source };
 }

@@ -1,4 +1,4 @@
-// Uploads the photo with its thumb and tile over XMLHttpRequest (fetch has no upload progress),
+// Uploads the photo with its thumb over XMLHttpRequest (fetch has no upload progress),
 // retrying what may pass with backoff and jitter (see shared/retry-policy.ts).
 import type { Capture } from "./capture.ts";
 import type { Moment } from "./stamp-moment.ts";
@@ -55,7 +55,7 @@ export async function uploadCapture(o: {
   form.set("shotId", o.shotId);
   form.set("photo", o.capture.photo, "photo.jpg");
   form.set("thumb", o.capture.thumb, "thumb.jpg");
-  form.set("tile", o.capture.tile, "tile.jpg");
+  // No `tile`: the server cuts the mosaic's tile from the thumb.
   form.set("frameAt", String(o.capture.frameAt));
   form.set("bound", String(o.capture.bound));
   let last: Answer = { status: 0, body: null, retryAfter: null };

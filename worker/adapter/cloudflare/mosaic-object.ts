@@ -48,11 +48,8 @@ export class Mosaic extends DurableObject<Env> {
   }
 
   // ---- RPC: see MosaicApi in ../platform.ts (mosaicClient binds the ref) ----
-  add(ref: MosaicRef, photoId: string, rgba: Uint8Array) {
-    return this.logged("add", ref, () => this.engine.add(ref, photoId, rgba));
-  }
-  addSource(ref: MosaicRef, photoId: string, jpeg: Uint8Array) {
-    return this.logged("addSource", ref, () => this.engine.addSource(ref, photoId, jpeg));
+  poke(ref: MosaicRef) {
+    return this.logged("poke", ref, () => this.engine.poke(ref));
   }
   remove(ref: MosaicRef, photoId: string) {
     return this.logged("remove", ref, () => this.engine.remove(ref, photoId));
@@ -77,8 +74,7 @@ export class Mosaic extends DurableObject<Env> {
 export function mosaicClient(env: Env, ref: MosaicRef): MosaicApi {
   const stub = env.MOSAICS.get(env.MOSAICS.idFromName(builderName(ref)));
   return {
-    add: (photoId, rgba) => stub.add(ref, photoId, rgba),
-    addSource: (photoId, jpeg) => stub.addSource(ref, photoId, jpeg),
+    poke: () => stub.poke(ref),
     remove: (photoId) => stub.remove(ref, photoId),
     latest: (page) => stub.latest(ref, page),
     cells: () => stub.cells(ref),
