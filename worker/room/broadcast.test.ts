@@ -1,11 +1,11 @@
 // The coalesced counts, on a fake host with a fake clock: a small room hears within 100 ms, and a join storm
 // of thousands costs the room the same count frames a second as one of hundreds.
 import { describe, expect, it } from "vitest";
-import { Broadcast, COUNT_SENDS_PER_S, shardedCountGapMs } from "./broadcast.ts";
+import { Broadcast, COUNT_SENDS_PER_S, photoCountGapMs } from "./broadcast.ts";
 import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
 /** A room's object on a fake host; `shard`: a shard of a sharded room with `elsewhere` members on its other shards. */
-function room(shard?: { elsewhere: number }) {
+function room(shard?: { elsewhere: number }, joined = 0) {
   let now = 0;
   const timers: Array<{ at: number; fn: () => void }> = [];
   const conns: Conn[] = [];
@@ -18,7 +18,7 @@ function room(shard?: { elsewhere: number }) {
     now: () => now,
     defer: (fn, ms) => void timers.push({ at: now + ms, fn }),
   };
-  const members = { count: 0, ready: 0, wide: 0 };
+  const members = { count: joined, ready: 0, wide: 0 };
   let photos = 0;
   const roomWide = () => ({ ...members, count: members.count + (shard?.elsewhere ?? 0) });
   const b = new Broadcast(host, { members: roomWide, photos: () => photos }, () => shard !== undefined);
@@ -86,13 +86,11 @@ describe("the room's coalesced counts", () => {
     expect(big / small).toBeLessThan(1.5);
   });
 
-  it("in a sharded room, show the photo count less often as the room grows, so a member's frames a shot stay flat", () => {
-    expect([1_000, 2_000, 10_000, 60_000, 1_000_000].map(shardedCountGapMs)).toEqual([
-      1000, 1000, 5000, 30_000, 30_000,
-    ]);
+  it("show the photo count at most once a second, less often as the room grows, so a member's frames a shot stay flat", () => {
+    expect([1_000, 2_000, 10_000, 60_000, 1_000_000].map(photoCountGapMs)).toEqual([1000, 1000, 5000, 30_000, 30_000]);
     /** Photo-count frames one member of a room of `members` gets while its uploads come in over `seconds`. */
-    const framesPerMember = (members: number, seconds: number) => {
-      const r = room({ elsewhere: members - 1 });
+    const framesPerMember = (members: number, seconds: number, sharded: boolean) => {
+      const r = sharded ? room({ elsewhere: members - 1 }) : room(undefined, members - 1);
       r.join();
       r.advance(1_000);
       const before = r.sent();
@@ -103,17 +101,24 @@ describe("the room's coalesced counts", () => {
       r.advance(1_000 + seconds * 1000 + 30_000);
       return r.sent() - before;
     };
+    // A room of one object: once a second through a burst, not at the member counts' pace (every 100–250 ms).
+    expect(framesPerMember(1_000, 10, false)).toBeGreaterThanOrEqual(9);
+    expect(framesPerMember(1_000, 10, false)).toBeLessThanOrEqual(11);
     // The upload spread grows with the room (200 a second by default): 5 s for 1,000, 50 s for 10,000.
-    const small = framesPerMember(1_000, 5);
-    const big = framesPerMember(10_000, 50);
+    const small = framesPerMember(1_000, 5, true);
+    const big = framesPerMember(10_000, 50, true);
     expect(small).toBeGreaterThanOrEqual(5);
     expect(big / small).toBeLessThanOrEqual(2);
-    // A member count alone still goes out within a second.
+    // A member count alone still goes out within a second in a shard, within 100 ms in a room of one object.
     const r = room({ elsewhere: 9_999 });
     r.join();
     r.advance(999);
     expect(r.sent()).toBe(0);
     r.advance(1_000);
     expect(r.sent()).toBe(1);
+    const one = room(undefined, 999);
+    one.join();
+    one.advance(100);
+    expect(one.sent()).toBe(1);
   });
 });

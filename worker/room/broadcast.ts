@@ -1,5 +1,5 @@
-// The room's coalesced broadcast: member and photo counts go out at most once per COALESCE_MS, and a big
-// room's less often, each frame serialised once for every socket, never one frame per event.
+// The room's coalesced broadcast: member counts go out at most once per COALESCE_MS (a big room's less often),
+// photo counts at most once a second (a big room's less often), each frame serialised once for every socket.
 import type { ServerMessage } from "../../shared/protocol.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 
@@ -10,22 +10,24 @@ export const COALESCE_MS = 100;
  *  sockets, 2.5 s at 10,000, and the work stays flat however big the room. */
 export const COUNT_SENDS_PER_S = 4000;
 
-/** Members of a sharded room per second of the gap between its shards' count frames, and the gap's bounds (ms). */
-const SHARDED_MEMBERS_PER_GAP_S = 2000;
-const SHARDED_MIN_GAP_MS = 1000;
-const SHARDED_MAX_GAP_MS = 30_000;
+/** Members of a room per second of the gap between its photo-count frames, and the gap's bounds (ms). */
+const PHOTO_MEMBERS_PER_GAP_S = 2000;
+const PHOTO_MIN_GAP_MS = 1000;
+const PHOTO_MAX_GAP_MS = 30_000;
 
 /**
- * How long a shard of a room of `members` waits between two photo-count frames to its sockets: 1 s up to 2,000
- * members, then a second more per 2,000 (5 s at 10,000), at most 30 s. A shot's uploads are spread over a time that
- * grows with the room (upload-spread.ts), and the count changes throughout it: at one frame a second a member of
- * 10,000 got ~95 of them in the upload phase where one of 1,000 got 5, and the room's sends took half of a local
- * server's thread. With the gap growing as the spread does, a member's count frames a shot stay about flat.
- * A flush for member counts alone keeps 1 s: the organiser watches the ready count to shoot.
+ * How long an object of a room of `members` waits between two photo-count frames to its sockets: 1 s up to 2,000
+ * members, then a second more per 2,000 (5 s at 10,000), at most 30 s. The count changes with every upload, and a
+ * shot's uploads come in a burst whose spread grows with the room (upload-spread.ts): in a room of one object at the
+ * member counts' pace (4,000 sends a second), the 1,000 guests of a burst got 31 count frames each in 14 s and the
+ * sends took ~2.8 ms of server CPU an upload (a fifth of the upload path, docs/performance.md); in a sharded room at
+ * one a second, a member of 10,000 got ~95 over the upload phase where one of 1,000 got 5. With the gap growing as
+ * the spread does, a member's count frames a shot stay about flat. Member counts keep their pace (COALESCE_MS in a
+ * room of one object, 1 s in a shard): the organiser watches the ready count to shoot.
  */
-export function shardedCountGapMs(members: number): number {
-  const gap = (Math.max(0, members) / SHARDED_MEMBERS_PER_GAP_S) * 1000;
-  return Math.min(SHARDED_MAX_GAP_MS, Math.max(SHARDED_MIN_GAP_MS, Math.round(gap)));
+export function photoCountGapMs(members: number): number {
+  const gap = (Math.max(0, members) / PHOTO_MEMBERS_PER_GAP_S) * 1000;
+  return Math.min(PHOTO_MAX_GAP_MS, Math.max(PHOTO_MIN_GAP_MS, Math.round(gap)));
 }
 
 /** What a flush reads when it sends the counts. */
@@ -46,7 +48,7 @@ export class Broadcast {
     private readonly host: RoomHost,
     private readonly counts: Counts,
     /** Whether this object is a shard of a sharded room: it shows room-wide totals at most once a second
-     *  (docs/scale.md, rule 4), and the photo count less often in a bigger room (shardedCountGapMs). */
+     *  (docs/scale.md, rule 4). */
     private readonly sharded: () => boolean = () => false,
   ) {}
 
@@ -90,12 +92,11 @@ export class Broadcast {
     this.host.defer(() => this.flush(), Math.max(this.minGapMs(), this.quietUntil - this.host.now()));
   }
 
-  /** The least time before the flush now scheduled: COALESCE_MS in a room of one object; in a shard 1 s, or
-   *  shardedCountGapMs of the room's members when the flush carries the photo count alone. */
+  /** The least time before the flush now scheduled: photoCountGapMs of the room's members when it carries the
+   *  photo count alone; else COALESCE_MS in a room of one object, 1 s in a shard. */
   private minGapMs(): number {
-    if (!this.sharded()) return COALESCE_MS;
-    const photosOnly = this.dirtyPhotos !== null && !this.dirtyMembers;
-    return shardedCountGapMs(photosOnly ? this.counts.members().count : 0);
+    if (this.dirtyPhotos !== null && !this.dirtyMembers) return photoCountGapMs(this.counts.members().count);
+    return this.sharded() ? PHOTO_MIN_GAP_MS : COALESCE_MS;
   }
 
   private flush(): void {
