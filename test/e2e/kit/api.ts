@@ -30,11 +30,16 @@ export class Api {
     return r.body;
   }
 
-  async createRoom(token: string, title = "Test room"): Promise<{ roomId: string; joinUrl: string }> {
+  /** `expected`: the organiser's expected size, from which the server picks the room's shards. */
+  async createRoom(
+    token: string,
+    title = "Test room",
+    expected?: number,
+  ): Promise<{ roomId: string; joinUrl: string }> {
     const r = await this.json("/api/rooms", {
       method: "POST",
       headers: { Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ title }),
+      body: JSON.stringify({ title, ...(expected ? { expected } : {}) }),
     });
     if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
