@@ -463,12 +463,12 @@ function upload(vu: Vu, shotId: string): void {
   const label = `${vu.data.run} VU ${vu.id}`;
   const photo = tagJpeg(PHOTO, label);
   const thumb = tagJpeg(THUMB, label);
-  // The shot first, as the app sends it: the server asks the room before it reads the photo.
+  // The shot first, as the app sends it: the server asks the room before it reads the photo. No tile, as the app:
+  // the server cuts it from the thumb.
   const form: RequestBody = {
     shotId,
     photo: http.file(photo.buffer as ArrayBuffer, "photo.jpg", "image/jpeg"),
     thumb: http.file(thumb.buffer as ArrayBuffer, "thumb.jpg", "image/jpeg"),
-    tile: http.file(TILE, "tile.jpg", "image/jpeg"),
   };
   const t0 = vu.real();
   // The token is read on each attempt: a reconnect may bring a new one.

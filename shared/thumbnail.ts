@@ -1,8 +1,7 @@
-// A photo's upload companions, drawn by the client: a JPEG thumb at most 256 px on the long side and a
-// 64 px square tile from the centre (the mosaic's cell). Structural canvas types: shared/ has no DOM lib.
+// A photo's upload companion, drawn by the client: a JPEG thumb at most 256 px on the long side (the server cuts
+// the mosaic's tile from it). Structural canvas types: shared/ has no DOM lib.
 
 export const THUMB_MAX_SIDE = 256;
-export const TILE_SIDE = 64;
 
 export type Size = { width: number; height: number };
 
@@ -36,18 +35,12 @@ export type CanvasTools<S, C extends CanvasLike<S>, B> = {
   encodeJpeg(canvas: C, quality: number): Promise<B>;
 };
 
-export type Thumbnails<B> = { thumb: B; thumbSize: Size; tile: B };
+export type Thumbnail<B> = { thumb: B; thumbSize: Size };
 
 /** `size` scaled down so its long side is at most `maxSide`; never scaled up, never below 1 px. */
 export function fitWithin(size: Size, maxSide: number): Size {
   const scale = Math.min(1, maxSide / Math.max(size.width, size.height));
   return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
-}
-
-/** The largest centred square of `size`: its top-left corner and side. */
-export function centreSquare(size: Size): { x: number; y: number; side: number } {
-  const side = Math.min(size.width, size.height);
-  return { x: Math.floor((size.width - side) / 2), y: Math.floor((size.height - side) / 2), side };
 }
 
 function draw<S, C extends CanvasLike<S>>(
@@ -65,30 +58,16 @@ function draw<S, C extends CanvasLike<S>>(
   return canvas;
 }
 
-/** Draws and encodes the thumb and the tile of `source`, an image of `size` pixels. */
-export async function makeThumbnails<S, C extends CanvasLike<S>, B>(
+/** Draws and encodes the thumb of `source`, an image of `size` pixels. */
+export async function makeThumbnail<S, C extends CanvasLike<S>, B>(
   source: S,
   size: Size,
   tools: CanvasTools<S, C, B>,
   quality = 0.8,
-): Promise<Thumbnails<B>> {
+): Promise<Thumbnail<B>> {
   if (!(size.width >= 1 && size.height >= 1))
     throw new RangeError(`cannot thumbnail a ${size.width}x${size.height} image`);
   const thumbSize = fitWithin(size, THUMB_MAX_SIDE);
-  const thumbCanvas = draw(tools, source, { x: 0, y: 0, ...size }, thumbSize);
-  const sq = centreSquare(size);
-  const tileCanvas = draw(
-    tools,
-    source,
-    { x: sq.x, y: sq.y, width: sq.side, height: sq.side },
-    {
-      width: TILE_SIDE,
-      height: TILE_SIDE,
-    },
-  );
-  const [thumb, tile] = await Promise.all([
-    tools.encodeJpeg(thumbCanvas, quality),
-    tools.encodeJpeg(tileCanvas, quality),
-  ]);
-  return { thumb, thumbSize, tile };
+  const thumb = await tools.encodeJpeg(draw(tools, source, { x: 0, y: 0, ...size }, thumbSize), quality);
+  return { thumb, thumbSize };
 }

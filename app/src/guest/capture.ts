@@ -1,6 +1,6 @@
 // The shot itself: wait for the first frame at or after the instant, keep the frame nearest it, and
 // encode it (full-size JPEG) with its thumb for the upload.
-import { makeThumbnails } from "../../../shared/thumbnail.ts";
+import { makeThumbnail } from "../../../shared/thumbnail.ts";
 import type { FrameSource } from "./frame-pick.ts";
 import { nearestFrame } from "./frame-pick.ts";
 import { frameCanvas, type FrameRing } from "./frame-ring.ts";
@@ -35,7 +35,7 @@ export async function captureAt(ring: FrameRing, target: number): Promise<Captur
   const size = { width: canvas.width, height: canvas.height };
   const [photo, small] = await Promise.all([
     toJpeg(canvas, 0.92),
-    makeThumbnails(canvas, size, {
+    makeThumbnail(canvas, size, {
       createCanvas: (width, height) => Object.assign(document.createElement("canvas"), { width, height }),
       encodeJpeg: toJpeg,
     }),
