@@ -10,7 +10,7 @@ function room(shard?: { elsewhere: number }, joined = 0) {
   const timers: Array<{ at: number; fn: () => void }> = [];
   const conns: Conn[] = [];
   let sent = 0;
-  const attachment: Attachment = { memberId: "m", role: "guest", name: "g" };
+  const got = { guest: 0, viewer: 0 };
   const host: RoomHost = {
     sql: null as never,
     connections: () => conns,
@@ -22,9 +22,13 @@ function room(shard?: { elsewhere: number }, joined = 0) {
   let photos = 0;
   const roomWide = () => ({ ...members, count: members.count + (shard?.elsewhere ?? 0) });
   const b = new Broadcast(host, { members: roomWide, photos: () => photos }, () => shard !== undefined);
-  const join = () => {
+  const join = (role: Attachment["role"] = "guest") => {
+    const attachment: Attachment = { memberId: "m", role, name: "g" };
     conns.push({
-      send: () => void sent++,
+      send: () => {
+        sent++;
+        got[role]++;
+      },
       close: () => {},
       attachment: () => attachment,
       attach: () => {},
@@ -48,7 +52,7 @@ function room(shard?: { elsewhere: number }, joined = 0) {
     photos++;
     b.photosChanged("shot");
   };
-  return { join, upload, advance, sent: () => sent, now: () => now };
+  return { join, upload, advance, sent: () => sent, got, now: () => now };
 }
 
 /** Count frames a second while `n` guests join evenly over `seconds` and the counts settle. */
@@ -120,5 +124,24 @@ describe("the room's coalesced counts", () => {
     one.join();
     one.advance(100);
     expect(one.sent()).toBe(1);
+  });
+
+  it("in a room past 2,000, send guests the member count at the photo count's pace and the organiser on time", () => {
+    // A shard of a room of 10,000: one viewer (the organiser) and 4 guests here, members joining elsewhere throughout.
+    const r = room({ elsewhere: 9_995 });
+    r.join("viewer");
+    for (let i = 0; i < 4; i++) r.join();
+    for (let t = 0; t <= 20_000; t += 100) {
+      r.advance(t);
+      r.join(); // one more member each 100 ms, for 20 s
+    }
+    // Every second to the organiser; every 5 s (photoCountGapMs of 10,000) to each guest.
+    expect(r.got.viewer).toBeGreaterThanOrEqual(19);
+    const perGuest = r.got.guest / (4 + 201);
+    expect(perGuest).toBeLessThanOrEqual(6);
+    // The storm's last count still reaches the guests, without another change.
+    const before = r.got.guest;
+    r.advance(60_000);
+    expect(r.got.guest - before).toBe(4 + 201);
   });
 });

@@ -1,7 +1,8 @@
-// The room's coalesced broadcast: member counts go out at most once per COALESCE_MS (a big room's less often),
-// photo counts at most once a second (a big room's less often), each frame serialised once for every socket.
+// The room's coalesced broadcast: member counts go out at most once per COALESCE_MS (a big room's less often, and
+// to its guests at the photo count's pace), photo counts at most once a second (a big room's less often), each frame
+// serialised once for every socket.
 import type { ServerMessage } from "../../shared/protocol.ts";
-import type { Conn, RoomHost } from "./room-host.ts";
+import type { Attachment, Conn, RoomHost } from "./room-host.ts";
 
 /** The least time between two count flushes of a room of one object, ms. */
 export const COALESCE_MS = 100;
@@ -37,9 +38,13 @@ export class Broadcast {
   private dirtyMembers = false;
   private dirtyPhotos: string | null = null;
   private flushPending = false;
-  private lastMembers = -1;
-  private lastReady = -1;
-  private lastWide = -1;
+  /** The member counts ("count/ready/wide") last sent to viewers (the organiser, event screens) and to guests. */
+  private lastMembersViewers = "";
+  private lastMembersGuests = "";
+  /** No member-count frame to a big room's guests before this (host clock). */
+  private guestMembersAt = 0;
+  /** When the flush now pending runs: a sooner one supersedes it. */
+  private flushAt = Infinity;
   private lastPhotos = "";
   /** No flush before this (host clock): the pause that pays for the last one. */
   private quietUntil = 0;
@@ -60,12 +65,13 @@ export class Broadcast {
     }
   }
 
-  /** Sends one frame to every joined socket; the frame is serialised once. */
-  broadcast(msg: ServerMessage): number {
+  /** Sends one frame to every joined socket (or those of one role); the frame is serialised once. */
+  broadcast(msg: ServerMessage, role?: Attachment["role"]): number {
     const frame = JSON.stringify(msg);
     let n = 0;
     for (const c of this.host.connections()) {
-      if (!c.attachment()) continue;
+      const a = c.attachment();
+      if (!a || (role && a.role !== role)) continue;
       try {
         c.send(frame);
         n++;
@@ -86,10 +92,14 @@ export class Broadcast {
     this.scheduleFlush();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushPending) return;
+  private scheduleFlush(delay = Math.max(this.minGapMs(), this.quietUntil - this.host.now())): void {
+    const at = this.host.now() + delay;
+    if (this.flushPending && this.flushAt <= at) return;
     this.flushPending = true;
-    this.host.defer(() => this.flush(), Math.max(this.minGapMs(), this.quietUntil - this.host.now()));
+    this.flushAt = at;
+    this.host.defer(() => {
+      if (this.flushAt === at) this.flush(); // else a sooner flush superseded this one
+    }, delay);
   }
 
   /** The least time before the flush now scheduled: photoCountGapMs of the room's members when it carries the
@@ -102,15 +112,27 @@ export class Broadcast {
   private flush(): void {
     this.flushPending = false;
     let sent = 0;
+    let guestsLater = false;
     if (this.dirtyMembers) {
       this.dirtyMembers = false;
       const { count, ready, wide } = this.counts.members();
-      if (count !== this.lastMembers || ready !== this.lastReady || wide !== this.lastWide) {
-        this.lastMembers = count;
-        this.lastReady = ready;
-        this.lastWide = wide;
-        sent += this.broadcast({ type: "members", count, ready, wide });
+      const msg: ServerMessage = { type: "members", count, ready, wide };
+      const key = `${count}/${ready}/${wide}`;
+      const now = this.host.now();
+      const toViewers = key !== this.lastMembersViewers;
+      const toGuests = key !== this.lastMembersGuests;
+      // A big room's guests get the member count at the photo count's pace (a join storm of 10,000 sent each one a
+      // frame a second of it); the organiser, who watches the ready count to shoot, gets it on time.
+      const guestsMay = count <= PHOTO_MEMBERS_PER_GAP_S || now >= this.guestMembersAt;
+      if (toGuests && guestsMay) {
+        sent += this.broadcast(msg, toViewers ? undefined : "guest");
+        this.lastMembersGuests = this.lastMembersViewers = key;
+        this.guestMembersAt = now + photoCountGapMs(count);
+      } else if (toViewers) {
+        sent += this.broadcast(msg, "viewer");
+        this.lastMembersViewers = key;
       }
+      guestsLater = toGuests && !guestsMay;
     }
     if (this.dirtyPhotos !== null) {
       const shotId = this.dirtyPhotos;
@@ -123,5 +145,10 @@ export class Broadcast {
       }
     }
     this.quietUntil = this.host.now() + (sent / COUNT_SENDS_PER_S) * 1000;
+    if (guestsLater) {
+      // The guests' turn comes without another change: the last count of a storm reaches them too.
+      this.dirtyMembers = true;
+      this.scheduleFlush(Math.max(this.guestMembersAt, this.quietUntil) - this.host.now());
+    }
   }
 }
