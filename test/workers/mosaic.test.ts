@@ -1,5 +1,5 @@
-// The group mosaic through the Worker: a redirect to the newest immutable version, growing with
-// uploads, without a removed photo, and catching up on a tile whose hand-off to the builder was lost.
+// The group mosaic through the Worker: a redirect to the newest immutable version, growing with uploads, pulled by
+// the builder once the uploads pause, without a removed photo, and catching up on a photo no upload poked it for.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { RoomApi } from "../../worker/platform.ts";
@@ -12,7 +12,7 @@ const GREEN: Rgb = [30, 200, 40];
 const BLUE: Rgb = [40, 60, 220];
 const WHITE: Rgb = [255, 255, 255];
 
-/** Follows GET /mosaic until it shows `tiles` tiles (the hand-off to the builder runs after the upload's answer). */
+/** Follows GET /mosaic until it shows `tiles` tiles (the builder pulls them after the uploads' answers). */
 async function mosaicWith(roomId: string, shotId: string, tiles: number) {
   for (let i = 0; i < 200; i++) {
     const r = await fetchRaw(`/api/rooms/${roomId}/mosaic?shot=${shotId}`, { redirect: "manual" });
@@ -103,6 +103,24 @@ describe("the group mosaic", () => {
       await new Promise((r) => setTimeout(r, 50));
     expect(await env.PHOTOS.head(key(before.location))).toBeNull();
     expect(await env.PHOTOS.head(key(after.location))).not.toBeNull();
+  });
+
+  it("pulls the uploads' tiles once they pause, before anyone reads the mosaic", async () => {
+    const { roomId, shotId, members, token } = await roomWithShot(2, "pull");
+    for (const [i, rgb] of [RED, BLUE].entries())
+      await upload(roomId, members[i]!.welcome.uploadToken, { photo: jpeg(32, 32), thumb: solidJpeg(rgb) });
+    // The builder's reads of the thumbs are counted in the room's stats: they come with no reader, poked by the uploads.
+    const reads = async () =>
+      (await call<{ r2Reads: number }>(`/api/rooms/${roomId}/stats`, { headers: auth(token) })).body.r2Reads;
+    for (let i = 0; i < 100 && (await reads()) < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await reads()).toBe(2);
+    const page = await call<{ tiles: number }>(`/api/rooms/${roomId}/mosaic?shot=${shotId}`, {
+      headers: { Accept: "application/json" },
+    });
+    expect(page.body.tiles).toBe(2);
+    expect(await reads()).toBe(2); // the read found every tile there: no thumb fetched again
+    const m = await mosaicWith(roomId, shotId, 2);
+    expect(holds(slots(m.image, 2), [RED, BLUE])).toBe(true);
   });
 
   it("catches up on a tile the room recorded but the builder never received", async () => {

@@ -15,6 +15,8 @@ export const COUNT_SENDS_PER_S = 4000;
 const PHOTO_MEMBERS_PER_GAP_S = 2000;
 const PHOTO_MIN_GAP_MS = 1000;
 const PHOTO_MAX_GAP_MS = 30_000;
+/** The least time between two count flushes of a shard: it shows room-wide totals at most once a second. */
+const SHARD_GAP_MS = 1000;
 
 /**
  * How long an object of a room of `members` waits between two photo-count frames to its sockets: 1 s up to 2,000
@@ -37,13 +39,12 @@ type Counts = { members(): { count: number; ready: number; wide: number }; photo
 export class Broadcast {
   private dirtyMembers = false;
   private dirtyPhotos: string | null = null;
-  private flushPending = false;
   /** The member counts ("count/ready/wide") last sent to viewers (the organiser, event screens) and to guests. */
   private lastMembersViewers = "";
   private lastMembersGuests = "";
   /** No member-count frame to a big room's guests before this (host clock). */
   private guestMembersAt = 0;
-  /** When the flush now pending runs: a sooner one supersedes it. */
+  /** When the pending flush runs (Infinity: none is); a sooner one supersedes it. */
   private flushAt = Infinity;
   private lastPhotos = "";
   /** No flush before this (host clock): the pause that pays for the last one. */
@@ -94,8 +95,7 @@ export class Broadcast {
 
   private scheduleFlush(delay = Math.max(this.minGapMs(), this.quietUntil - this.host.now())): void {
     const at = this.host.now() + delay;
-    if (this.flushPending && this.flushAt <= at) return;
-    this.flushPending = true;
+    if (this.flushAt <= at) return;
     this.flushAt = at;
     this.host.defer(() => {
       if (this.flushAt === at) this.flush(); // else a sooner flush superseded this one
@@ -106,11 +106,11 @@ export class Broadcast {
    *  photo count alone; else COALESCE_MS in a room of one object, 1 s in a shard. */
   private minGapMs(): number {
     if (this.dirtyPhotos !== null && !this.dirtyMembers) return photoCountGapMs(this.counts.members().count);
-    return this.sharded() ? PHOTO_MIN_GAP_MS : COALESCE_MS;
+    return this.sharded() ? SHARD_GAP_MS : COALESCE_MS;
   }
 
   private flush(): void {
-    this.flushPending = false;
+    this.flushAt = Infinity;
     let sent = 0;
     let guestsLater = false;
     if (this.dirtyMembers) {

@@ -3,19 +3,17 @@
 import { POKE_GAP_MS } from "../mosaic/mosaic-host.ts";
 
 export class MosaicPokes {
-  /** In memory: after a restart the next upload pokes again, which costs one call. */
-  private readonly lastAt = new Map<string, number>();
+  /** The last poke: in memory, so after a restart the next upload pokes again, which costs one call. Of one shot:
+   *  an upload into another shot pokes that shot's builder at once. */
+  private last: { shotId: string; at: number } | null = null;
 
   constructor(private readonly now: () => number) {}
 
   /** Whether the upload of a photo of `shotId` recorded now should poke the builder. */
   due(shotId: string): boolean {
     const now = this.now();
-    const last = this.lastAt.get(shotId);
-    if (last !== undefined && now - last < POKE_GAP_MS) return false;
-    // One shot is current at a time: older ones' entries are dropped rather than kept for the object's life.
-    this.lastAt.clear();
-    this.lastAt.set(shotId, now);
+    if (this.last?.shotId === shotId && now - this.last.at < POKE_GAP_MS) return false;
+    this.last = { shotId, at: now };
     return true;
   }
 }
