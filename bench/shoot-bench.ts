@@ -3,13 +3,11 @@
 // bare server that only sends one frame to every socket (bench/shoot-floor-deno.ts), floor, project, floor for each
 // N. `npm run bench:shoot [-- --n 1000,10000] [--settle ms]` (it raises the open-file limit); the client shares the
 // cores.
-import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
 import WebSocket from "ws";
-import { freePort, startServer } from "../scripts/local-server.ts";
+import { startServer } from "../scripts/local-server.ts";
 import { Api } from "../test/e2e/kit/api.ts";
+import { startFloorProcess } from "./floor-process.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const argv = process.argv.slice(2);
 const SIZES = (argv.includes("--n") ? argv[argv.indexOf("--n") + 1]! : "1000,10000").split(",").map(Number);
 /** The wait between the last join and the shoot: `--settle 0` shoots right after the join storm. */
@@ -47,44 +45,24 @@ async function deliver(sockets: WebSocket[], shoot: () => Promise<unknown>): Pro
 }
 
 async function floorRun(n: number): Promise<Delivery> {
-  const port = await freePort();
-  const child: ChildProcess = spawn("npx", ["deno", "run", "-A", "bench/shoot-floor-deno.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "inherit", "inherit"],
-    detached: true,
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const floor = await startFloorProcess("shoot", () => ["npx", "deno", "run", "-A", "bench/shoot-floor-deno.ts"]);
   try {
-    for (
-      let i = 0;
-      !(await fetch(url).then(
-        () => true,
-        () => false,
-      ));
-      i++
-    ) {
-      if (i > 300) throw new Error("the floor did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
     const sockets: WebSocket[] = [];
     for (let i = 0; i < n; i += 50)
       sockets.push(
         ...(await Promise.all(
           Array.from({ length: Math.min(50, n - i) }, async () => {
-            const ws = new WebSocket(url.replace("http", "ws"));
+            const ws = new WebSocket(floor.url.replace("http", "ws"));
             await new Promise((r, j) => ws.once("open", r).once("error", j));
             return ws;
           }),
         )),
       );
-    const d = await deliver(sockets, () => fetch(`${url}/shoot`, { method: "POST" }));
+    const d = await deliver(sockets, () => fetch(`${floor.url}/shoot`, { method: "POST" }));
     for (const ws of sockets) ws.terminate();
     return d;
   } finally {
-    const exited = new Promise((r) => child.once("exit", r));
-    process.kill(-child.pid!, "SIGTERM");
-    await exited;
+    await floor.stop();
   }
 }
 
@@ -94,13 +72,7 @@ async function projectRun(n: number): Promise<Delivery> {
     const api = new Api(server.url);
     const { token } = await api.login("Bench");
     const { roomId } = await api.createRoom(token, `shoot bench ${n}`, n);
-    const guests: WebSocket[] = [];
-    for (let i = 0; i < n; i += 50)
-      guests.push(
-        ...(
-          await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, k) => api.joinGuest(roomId, `g${i + k}`)))
-        ).map((g) => g.ws),
-      );
+    const guests = (await api.joinGuests(roomId, n, "g")).map((g) => g.ws);
     const d = await deliver(guests, async () => {
       const r = await api.shoot(roomId, token);
       if (r.status !== 202) throw new Error(`shoot: ${r.status}`);

@@ -2,16 +2,16 @@
 // in flight together), against the project and against the floor (the least an upload can do on the same
 // server), run floor, project, floor on each server. `npx tsx bench/upload-bench.ts [--quick] [--servers
 // miniflare,deno] [--n 1000]`; --quick is 200 uploads and one floor run.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort, startServer, type LocalServer } from "../scripts/local-server.ts";
+import { join } from "node:path";
+import { startServer, type LocalServer } from "../scripts/local-server.ts";
+import { benchStateRoot } from "../scripts/serve-bench.ts";
 import { Api, fixture } from "../test/e2e/kit/api.ts";
+import { startFloorProcess } from "./floor-process.ts";
 import { uploadBurst, type BurstResult, type UploadTarget } from "./upload-burst.ts";
 
 type Kind = "miniflare" | "deno";
-const ROOT = resolve(import.meta.dirname, "..");
 const argv = process.argv.slice(2);
 const flag = (k: string) => argv.includes(k);
 const value = (k: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : undefined);
@@ -24,40 +24,24 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
-/** Starts the floor for `kind` on a free port and waits until it answers. */
+/** Starts the floor for `kind` on a free port and waits until it answers; its state folder goes with it. */
 async function startFloor(kind: Kind): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = kind === "deno" ? mkdtempSync(join(tmpdir(), "simulshot-floor-")) : "";
-  const child: ChildProcess =
+  const dir = mkdtempSync(join(kind === "deno" ? tmpdir() : benchStateRoot(), "simulshot-floor-"));
+  const floor =
     kind === "deno"
-      ? spawn("npx", ["deno", "run", "-A", "bench/upload-floor-deno.ts"], {
-          cwd: ROOT,
-          env: { ...process.env, PORT: String(port), DATA_DIR: dir },
-          stdio: ["ignore", "inherit", "inherit"],
-          detached: true,
+      ? await startFloorProcess("deno", () => ["npx", "deno", "run", "-A", "bench/upload-floor-deno.ts"], {
+          env: { DATA_DIR: dir },
         })
-      : spawn("npx", ["tsx", "bench/upload-floor-serve.ts", "--port", String(port)], {
-          cwd: ROOT,
-          stdio: ["ignore", "ignore", "inherit"],
-          detached: true,
-        });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const up = await fetch(url).then(
-      () => true,
-      () => false,
-    );
-    if (up) break;
-    if (i > 300 || child.exitCode !== null) throw new Error(`the ${kind} floor did not start`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+      : await startFloorProcess(
+          "miniflare",
+          (port) => ["npx", "tsx", "bench/upload-floor-serve.ts", "--port", `${port}`, "--state", dir],
+          { quiet: true },
+        );
   return {
-    url,
+    url: floor.url,
     stop: async () => {
-      const exited = new Promise((r) => child.once("exit", r));
-      process.kill(-child.pid!, "SIGTERM");
-      await exited;
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await floor.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -76,16 +60,11 @@ async function floorRun(kind: Kind, tag: string): Promise<BurstResult> {
 async function projectRun(kind: Kind, tag: string): Promise<BurstResult> {
   const server: LocalServer = await startServer(kind);
   const api = new Api(server.url);
-  const guests: Array<Awaited<ReturnType<Api["joinGuest"]>>> = [];
+  let guests: Awaited<ReturnType<Api["joinGuests"]>> = [];
   try {
     const { token } = await api.login("Bench");
     const { roomId } = await api.createRoom(token, `upload bench ${N}`);
-    for (let i = 0; i < N; i += 50)
-      guests.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(50, N - i) }, (_, k) => api.joinGuest(roomId, `${tag}-${i + k}`)),
-        )),
-      );
+    guests = await api.joinGuests(roomId, N, tag);
     const shot = await api.shoot(roomId, token);
     if (shot.status !== 202) throw new Error(`shoot: ${shot.status} ${JSON.stringify(shot.body)}`);
     const { shotId, at } = shot.body;

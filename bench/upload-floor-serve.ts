@@ -1,5 +1,7 @@
 // Serves bench/upload-floor-worker.ts as `npm run serve:bench` serves the project: Miniflare, the worker on
-// its own socket, R2 and the Durable Object's SQLite on /dev/shm. `npx tsx bench/upload-floor-serve.ts --port N`.
+// its own socket, R2 and the Durable Object's SQLite on /dev/shm. `npx tsx bench/upload-floor-serve.ts --port N
+// [--state DIR]`: with --state the caller owns the folder and removes it (the bench kills this process's whole group,
+// workerd included, and a state left behind after a burst is ~240 MB of memory); without, it is removed on exit.
 import { mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -8,7 +10,8 @@ import { benchStateRoot } from "../scripts/serve-bench.ts";
 
 const arg = (k: string) => process.argv[process.argv.indexOf(k) + 1];
 const port = process.argv.includes("--port") ? Number(arg("--port")) : 8789;
-const stateDir = mkdtempSync(join(benchStateRoot(), "simulshot-floor-"));
+const owned = !process.argv.includes("--state");
+const stateDir = owned ? mkdtempSync(join(benchStateRoot(), "simulshot-floor-")) : (arg("--state") ?? "");
 const script = join(stateDir, "floor.js");
 await build({
   entryPoints: [resolve(import.meta.dirname, "upload-floor-worker.ts")],
@@ -35,9 +38,7 @@ const mf = new Miniflare({
   log: new Log(LogLevel.WARN),
 });
 console.log(`upload floor (Miniflare) on ${(await mf.unsafeGetDirectURL()).toString()}`);
-// The bench stops this with its whole process group, workerd included, so dispose() may fail: the state (~240 MB a
-// run, in memory-backed /dev/shm) is removed whatever happens.
-process.on("exit", () => rmSync(stateDir, { recursive: true, force: true }));
+if (owned) process.on("exit", () => rmSync(stateDir, { recursive: true, force: true }));
 const stop = () => void mf.dispose().finally(() => process.exit(0));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -106,6 +106,18 @@ export class Api {
     return { ws, memberId, uploadToken };
   }
 
+  /** `n` guests joined 50 at a time, their client ids `<prefix>-<i>`. */
+  async joinGuests(roomId: string, n: number, prefix: string): Promise<Array<Awaited<ReturnType<Api["joinGuest"]>>>> {
+    const guests = [];
+    for (let i = 0; i < n; i += 50)
+      guests.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, n - i) }, (_, k) => this.joinGuest(roomId, `${prefix}-${i + k}`)),
+        )),
+      );
+    return guests;
+  }
+
   wsUrl(roomId: string): string {
     return `${this.base.replace(/^http/, "ws")}/api/rooms/${roomId}/ws`;
   }
