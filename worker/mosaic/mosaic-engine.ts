@@ -168,10 +168,10 @@ export class MosaicEngine {
     if (watched && this.host.now() >= this.encodeAt() - ENCODE_DEBOUNCE_MS)
       for (const page of this.store.changedPages()) await this.ensureEncoded(page);
     await this.purgeVersions(ref);
-    const next = [this.store.metaNumber("pullAt")];
-    if (watched && this.store.changedPages().length > 0) next.push(this.encodeAt());
-    const at = Math.min(...next.filter((n): n is number => n !== null));
-    if (at !== Infinity) this.wake(at);
+    const pullAt = this.store.metaNumber("pullAt");
+    const encodeAt = watched && this.store.changedPages().length > 0 ? this.encodeAt() : null;
+    const next = pullAt === null ? encodeAt : Math.min(pullAt, encodeAt ?? Infinity);
+    if (next !== null) this.wake(next);
   }
 
   // ---- encoding ----
