@@ -7,6 +7,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { startServer, type LocalServer } from "../scripts/local-server.ts";
 import { benchStateRoot } from "../scripts/serve-bench.ts";
+import { uploadPath } from "../shared/protocol.ts";
 import { Api, fixture } from "../test/e2e/kit/api.ts";
 import { startFloorProcess } from "./floor-process.ts";
 import { uploadBurst, type BurstResult, type UploadTarget } from "./upload-burst.ts";
@@ -70,7 +71,7 @@ async function projectRun(kind: Kind, tag: string): Promise<BurstResult> {
     const { shotId, at } = shot.body;
     await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now()) + 100));
     const target: UploadTarget = {
-      path: () => `/api/rooms/${roomId}/photos`,
+      path: () => uploadPath(roomId, shotId),
       headers: (i) => ({ Authorization: `Bearer ${guests[i]!.uploadToken}` }),
       fields: () => [["shotId", shotId]],
     };

@@ -125,6 +125,7 @@ export function diskBlobStore(root: string, sql: Sql): BlobStore {
       }
     },
 
+    holdsWhole: false,
     writer: () => open(true),
 
     async get(key, range) {

@@ -11,7 +11,7 @@ import { tagJpeg } from "../shared/jpeg-tag.ts";
 import { shardLines, shardReport, type ShardReport } from "./shard-stats.ts";
 import { photoOfSize } from "./sized-jpeg.ts";
 import type { ClockEstimate } from "../shared/clock-sync.ts";
-import type { PhotoPage, PhotoView } from "../shared/protocol.ts";
+import { uploadPath, type PhotoPage, type PhotoView } from "../shared/protocol.ts";
 import { RoomClient, defaultNow, type FireEvent, type SocketLike } from "../shared/room-client.ts";
 
 const num = (k: string, d: number) => (__ENV[k] ? Number(__ENV[k]) : d);
@@ -473,7 +473,7 @@ function upload(vu: Vu, shotId: string): void {
   const t0 = vu.real();
   // The token is read on each attempt: a reconnect may bring a new one.
   const send = () =>
-    request("POST", `/api/rooms/${vu.data.roomId}/photos`, form, {
+    request("POST", uploadPath(vu.data.roomId, shotId), form, {
       headers: { Authorization: `Bearer ${vu.client.uploadToken}` },
     });
   retrying("upload", send)

@@ -125,6 +125,12 @@ export function fileUrl(roomId: string, key: string): string {
   return `/api/rooms/${roomId}/files/${key.slice(key.lastIndexOf("/") + 1)}`;
 }
 
+/** Where a photo of shot `shotId` is uploaded. The shot in the query (the form's `shotId` field may repeat it) lets
+ *  the server ask the room before the body has arrived, and read the body whole where that is cheaper. */
+export function uploadPath(roomId: string, shotId: string): string {
+  return `/api/rooms/${roomId}/photos?shot=${encodeURIComponent(shotId)}`;
+}
+
 /** The query parameter of `GET /api/rooms/:roomId/ws` that names the client the socket is for (the same id
  *  as its `join`), so a sharded room can route it to the member's shard before any frame is read. */
 export const CLIENT_ID_PARAM = "clientId";

@@ -99,6 +99,9 @@ export interface BlobWriter {
 
 /** Image storage: R2 on Cloudflare, a folder on Deno. Keys are server-made, never from input. */
 export interface BlobStore {
+  /** Its writers hold an upload whole in memory (R2 takes whole objects), so the upload route may read a body
+   *  whole; false where they stream to disk (Deno). */
+  readonly holdsWhole: boolean;
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   /** A writer for bytes whose key depends on their hash; `sizeHint` is an upper bound when known. */
   writer(sizeHint?: number): BlobWriter;

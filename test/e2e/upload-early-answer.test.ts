@@ -37,26 +37,29 @@ for (const server of inject("servers")) {
   describe(`early answers to uploads on ${server.kind}`, () => {
     const api = new Api(server.url);
 
-    it("a member not in the shot is refused before its photo is sent", async () => {
-      const { token } = await api.login();
-      const { roomId } = await api.createRoom(token);
-      const inShot = await joinRaw(api, roomId, "in-shot");
-      const { shotId, at } = (await api.shoot(roomId, token)).body;
-      // Joined after the instant (same machine, same clock): not one of the shot's members.
-      await sleep(Math.max(0, at - Date.now()) + 200);
-      const late = await joinRaw(api, roomId, "joined-after-the-shot");
-      const form = new FormData();
-      form.set("shotId", shotId);
-      form.set("photo", new Blob([photoFor("late")], { type: "image/jpeg" }), "photo.jpg");
-      // The shot and the photo's first 4 kB of 226 kB: a server that reads the whole body first never answers.
-      const r = await partialUpload(server.url, `/api/rooms/${roomId}/photos`, late.welcome.uploadToken, form, 4096);
-      expect(r.answered, r.status).toBe(true);
-      expect(r.status).toMatch(/^HTTP\/1\.1 403/);
-      expect(JSON.parse(r.body)).toMatchObject({ error: { code: "not_in_shot" } });
-      expect(await api.listAll(roomId)).toHaveLength(0);
-      inShot.ws.close();
-      late.ws.close();
-    });
+    // The shot in the form (streamed) or in `?shot=`, as the app sends it (read whole where the store holds uploads whole).
+    for (const inQuery of [false, true])
+      it(`a member not in the shot is refused before its photo is sent (shot ${inQuery ? "in ?shot=" : "in the form"})`, async () => {
+        const { token } = await api.login();
+        const { roomId } = await api.createRoom(token);
+        const inShot = await joinRaw(api, roomId, "in-shot");
+        const { shotId, at } = (await api.shoot(roomId, token)).body;
+        // Joined after the instant (same machine, same clock): not one of the shot's members.
+        await sleep(Math.max(0, at - Date.now()) + 200);
+        const late = await joinRaw(api, roomId, "joined-after-the-shot");
+        const form = new FormData();
+        form.set("shotId", shotId);
+        form.set("photo", new Blob([photoFor("late")], { type: "image/jpeg" }), "photo.jpg");
+        // The shot and the photo's first 4 kB of 226 kB: a server that reads the whole body first never answers.
+        const path = `/api/rooms/${roomId}/photos${inQuery ? `?shot=${shotId}` : ""}`;
+        const r = await partialUpload(server.url, path, late.welcome.uploadToken, form, 4096);
+        expect(r.answered, r.status).toBe(true);
+        expect(r.status).toMatch(/^HTTP\/1\.1 403/);
+        expect(JSON.parse(r.body)).toMatchObject({ error: { code: "not_in_shot" } });
+        expect(await api.listAll(roomId)).toHaveLength(0);
+        inShot.ws.close();
+        late.ws.close();
+      });
 
     it("a form with more parts than an upload has is refused with 400, and the slot stays free", async () => {
       const { token } = await api.login();

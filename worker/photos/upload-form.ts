@@ -3,62 +3,26 @@
 // shot), and the photo keeps arriving meanwhile, held back until the check passes: no byte reaches the
 // blob store before it, a refusal is answered at once (the route then drops the rest), and bytes are never
 // left unread while waiting on the room (workerd resets connections whose request bytes sit unread).
-import { ErrorCode, LIMITS } from "../../shared/protocol.ts";
-import { HttpError, unwrap } from "../http-error.ts";
 import type { PhotoPage } from "../../shared/protocol.ts";
+import { HttpError } from "../http-error.ts";
 import type { BlobWriter, RoomApi } from "../platform.ts";
 import { MultipartReader, badForm } from "./multipart-reader.ts";
-import { momentProblem, readMoment, type PhotoMoment } from "./photo-moment.ts";
+import {
+  MAX_FILE_BYTES,
+  MAX_MOMENT_FIELD,
+  MAX_SHOT_FIELD,
+  RoomCheck,
+  otherShot,
+  UPLOAD_FIELDS,
+  fieldTooLarge,
+  momentTooLong,
+  sentTwice,
+  settleUpload,
+  shotTooLong,
+  type UploadForm,
+} from "./upload-check.ts";
 
 type PhotoView = PhotoPage["photos"][number];
-type Verdict = { shotId: string; at: number; photo?: PhotoView };
-/** The photo's moment as small text fields (photo-moment.ts); a number of ms is far below this. */
-const MOMENT_FIELDS = { frameAt: ErrorCode.BadFrameAt, bound: ErrorCode.BadBound } as const;
-const MAX_MOMENT_FIELD = 64;
-
-export type UploadForm =
-  | { kind: "already"; photo: PhotoView }
-  | {
-      kind: "form";
-      shotId: string;
-      moment: PhotoMoment;
-      photo: { writer: BlobWriter } | null;
-      thumb: Uint8Array | null;
-      tile: Uint8Array | null;
-    };
-
-const TOO_LARGE = { photo: ErrorCode.PhotoTooLarge, thumb: ErrorCode.ThumbTooLarge, tile: ErrorCode.TileTooLarge };
-const fieldTooLarge = (name: keyof typeof TOO_LARGE, max: number) => () =>
-  new HttpError(413, TOO_LARGE[name], `${name} is larger than ${max} bytes`);
-
-/** The room's answer for one shot id, with its state readable while the photo streams in. */
-class RoomCheck {
-  shotId: string | undefined;
-  result: Verdict | HttpError | null = null;
-  readonly done: Promise<Verdict>;
-
-  constructor(room: RoomApi, memberId: string, shotId: string | undefined) {
-    this.shotId = shotId;
-    this.done = room.checkUpload(memberId, shotId).then(
-      (r) => {
-        try {
-          const v = unwrap(r);
-          this.result = v;
-          return v;
-        } catch (e) {
-          this.result = e as HttpError;
-          throw e;
-        }
-      },
-      (e: unknown) => {
-        this.result = new HttpError(503, ErrorCode.RoomUnavailable, "the room did not answer; send it again");
-        throw e;
-      },
-    );
-    // Read through `result` while streaming; awaited later. Not a floating rejection meanwhile.
-    this.done.catch(() => {});
-  }
-}
 
 export async function readUploadForm(o: {
   form: MultipartReader;
@@ -77,22 +41,20 @@ export async function readUploadForm(o: {
   const momentFields = new Map<string, string | { file: true }>();
   try {
     for (let head = await form.next(); head; head = await form.next()) {
-      if (["shotId", "photo", "thumb", "tile", "frameAt", "bound"].includes(head.name)) {
-        if (seen.has(head.name)) throw badForm(`${head.name} is sent twice`);
+      if ((UPLOAD_FIELDS as readonly string[]).includes(head.name)) {
+        if (seen.has(head.name)) throw sentTwice(head.name);
         seen.add(head.name);
       }
       if (head.name === "shotId") {
-        const shotField = new TextDecoder().decode(await form.bytes(64, () => badForm("shotId is too long")));
+        const shotField = new TextDecoder().decode(await form.bytes(MAX_SHOT_FIELD, shotTooLong));
+        if (o.shotId !== undefined && shotField !== o.shotId) throw otherShot();
         // A shot named after the files were checked against the latest one is checked again (nothing is
         // stored before the end, so the stated shot's check is the one that counts).
         if (!check || check.shotId !== shotField) check = new RoomCheck(o.room, o.memberId, shotField);
         continue;
       }
       if (head.name === "frameAt" || head.name === "bound") {
-        const code = MOMENT_FIELDS[head.name];
-        const text = new TextDecoder().decode(
-          await form.bytes(MAX_MOMENT_FIELD, () => new HttpError(400, code, `${head.name} is too long`)),
-        );
+        const text = new TextDecoder().decode(await form.bytes(MAX_MOMENT_FIELD, momentTooLong(head.name)));
         momentFields.set(head.name, head.filename === null ? text : { file: true });
         continue;
       }
@@ -104,25 +66,18 @@ export async function readUploadForm(o: {
         const got = await receivePhoto(form, check, writer);
         if (got.already) return { kind: "already", photo: got.already };
       } else if (head.name === "thumb") {
-        thumb = await form.bytes(LIMITS.maxThumbBytes, fieldTooLarge("thumb", LIMITS.maxThumbBytes));
+        thumb = await form.bytes(MAX_FILE_BYTES.thumb, fieldTooLarge("thumb"));
       } else {
-        tile = await form.bytes(LIMITS.maxTileBytes, fieldTooLarge("tile", LIMITS.maxTileBytes));
+        tile = await form.bytes(MAX_FILE_BYTES.tile, fieldTooLarge("tile"));
       }
     }
     // Whatever follows the closing boundary, to the body's end: a server answering with request bytes
     // unread may not keep the connection (discard-body.ts).
     await form.discard();
     check ??= new RoomCheck(o.room, o.memberId, undefined);
-    // Read before the room's answer, as an unreadable number is refused whatever the room says.
-    const moment = readMoment(momentFields);
-    const v = await check.done;
-    if (v.photo) return { kind: "already", photo: v.photo };
-    // Checked against the shot's at from the room's check, before the caller stores any byte.
-    const problem = momentProblem(moment, v.at);
-    if (problem) throw new HttpError(problem.status, problem.code, problem.message);
-    const photo = writer ? { writer } : null;
-    writer = null; // handed on: the caller commits or discards it
-    return { kind: "form", shotId: v.shotId, moment, photo, thumb, tile };
+    const settled = await settleUpload(check, momentFields, { writer, thumb, tile });
+    if (settled.kind === "form") writer = null; // handed on: the caller commits or discards it
+    return settled;
   } finally {
     await writer?.discard();
   }
@@ -139,7 +94,7 @@ async function receivePhoto(
   writer: BlobWriter,
 ): Promise<{ already?: PhotoView }> {
   const held: Uint8Array[] = [];
-  const chunks = form.body(LIMITS.maxPhotoBytes, fieldTooLarge("photo", LIMITS.maxPhotoBytes));
+  const chunks = form.body(MAX_FILE_BYTES.photo, fieldTooLarge("photo"));
   const settled = check.done.then(
     () => "checked" as const,
     () => "checked" as const,

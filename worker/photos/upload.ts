@@ -8,52 +8,73 @@ import { unreadBody } from "../discard-body.ts";
 import { HttpError, onError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
-import type { BlobWriter } from "../platform.ts";
+import type { BlobWriter, UnreadBody } from "../platform.ts";
 import { type ImageInfo, checkImage, extensionFor } from "./image-check.ts";
 import { MultipartReader, badForm, boundaryOf } from "./multipart-reader.ts";
 import type { PhotoMoment } from "./photo-moment.ts";
 import { readUploadForm } from "./upload-form.ts";
+import { MAX_PARTS, type UploadForm } from "./upload-check.ts";
+import { WholeBody, readWholeUploadForm } from "./whole-upload-form.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb } from "./thumbnail.ts";
 import { shardOfRoomId } from "../room/shard-routing.ts";
 
 const MAX_BODY = LIMITS.maxPhotoBytes + LIMITS.maxThumbBytes + LIMITS.maxTileBytes + 64 * 1024;
-/** shotId, photo, thumb, tile, frameAt, bound and a couple a client may add; more is not an upload. */
-const MAX_PARTS = 8;
 
 const tooLarge = () => new HttpError(413, ErrorCode.PhotoTooLarge, `uploads are at most ${LIMITS.maxPhotoBytes} bytes`);
 
 export async function uploadPhoto(c: AppContext): Promise<Response> {
   const declared = Number(c.req.header("Content-Length") ?? NaN);
   const body = c.req.raw.body;
-  let form: MultipartReader | null = null;
+  let rest: UnreadBody | null = null;
   try {
-    const { claims, boundary } = await admit(c, declared);
+    const { claims, boundary, contentType } = await admit(c, declared);
     if (!body) throw badForm("the body is empty");
-    form = new MultipartReader(
-      body,
-      boundary,
-      {
-        maxBytes: MAX_BODY,
-        maxParts: MAX_PARTS,
-        maxHeaderBytes: 1024,
-        ...(Number.isSafeInteger(declared) ? { declaredBytes: declared } : {}),
-      },
-      tooLarge,
-    );
-    return await receive(c, claims, form, declared);
+    const { platform } = c.var;
+    const roomId = roomIdParam(c);
+    const room = platform.room(roomId);
+    const shotId = c.req.query("shot") || undefined;
+    const writer = () =>
+      platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined);
+    const started = performance.now();
+    let parsed: UploadForm;
+    // Read whole where the store holds the upload whole anyway, the length bounds the read and the shot is known
+    // before the body (whole-upload-form.ts); else streamed, every limit kept as the bytes arrive.
+    if (platform.blobs.holdsWhole && shotId && Number.isSafeInteger(declared) && !c.req.header("Transfer-Encoding")) {
+      const whole = new WholeBody(c.req.raw, declared);
+      rest = whole;
+      parsed = await readWholeUploadForm({ body: whole, contentType, room, memberId: claims.mem, shotId, writer });
+    } else {
+      const form = new MultipartReader(
+        body,
+        boundary,
+        {
+          maxBytes: MAX_BODY,
+          maxParts: MAX_PARTS,
+          maxHeaderBytes: 1024,
+          ...(Number.isSafeInteger(declared) ? { declaredBytes: declared } : {}),
+        },
+        tooLarge,
+      );
+      rest = form;
+      parsed = await readUploadForm({ form, room, memberId: claims.mem, shotId, writer });
+    }
+    return await receive(c, claims, parsed, rest, started);
   } catch (e) {
     const answer = onError(e instanceof Error ? e : new Error(String(e)), c);
     // A body declared over the cap is not read: the server may close the connection after the answer.
     if (declared > MAX_BODY) return answer;
-    if (form) return c.var.platform.answerEarly(answer, form);
+    if (rest) return c.var.platform.answerEarly(answer, rest);
     if (body && !body.locked) return c.var.platform.answerEarly(answer, unreadBody(body, MAX_BODY));
     return answer;
   }
 }
 
 /** The checks made before any byte of the body is read: rate, token, room, declared size, form type. */
-async function admit(c: AppContext, declared: number): Promise<{ claims: UploadClaims; boundary: string }> {
+async function admit(
+  c: AppContext,
+  declared: number,
+): Promise<{ claims: UploadClaims; boundary: string; contentType: string }> {
   const roomId = roomIdParam(c);
   // Per address and room: a venue's phones share one address (see RATE_LIMITS).
   await limitPerIp(c, "uploads", roomId);
@@ -62,34 +83,26 @@ async function admit(c: AppContext, declared: number): Promise<{ claims: UploadC
   if (claims.room !== roomId)
     throw new HttpError(403, ErrorCode.WrongRoom, "this upload token belongs to another room");
   if (declared > MAX_BODY) throw tooLarge();
-  const boundary = boundaryOf(c.req.header("Content-Type") ?? null);
-  if (!boundary) throw badForm("body must be multipart/form-data with a photo field");
-  return { claims, boundary };
+  const contentType = c.req.header("Content-Type") ?? null;
+  const boundary = boundaryOf(contentType);
+  if (!contentType || !boundary) throw badForm("body must be multipart/form-data with a photo field");
+  return { claims, boundary, contentType };
 }
 
-/** Reads the form (the room's check racing the photo's reads), then stores and records the photo. */
+/** Stores and records the photo the form brought, or answers with the one already there. */
 async function receive(
   c: AppContext,
   claims: UploadClaims,
-  form: MultipartReader,
-  declared: number,
+  parsed: UploadForm,
+  rest: UnreadBody,
+  started: number,
 ): Promise<Response> {
   const { platform } = c.var;
   const roomId = roomIdParam(c);
-  const room = platform.room(roomId);
-  const started = performance.now();
-  const parsed = await readUploadForm({
-    form,
-    room,
-    memberId: claims.mem,
-    shotId: c.req.query("shot") || undefined,
-    writer: () =>
-      platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined),
-  });
   if (parsed.kind === "already") {
     // A retry of an upload that already landed gets that photo back and writes nothing.
     const { photoId, url, thumbUrl } = parsed.photo;
-    return platform.answerEarly(c.json({ photoId, url, thumbUrl, created: false }, 200), form);
+    return platform.answerEarly(c.json({ photoId, url, thumbUrl, created: false }, 200), rest);
   }
   const { shotId: shot } = parsed;
   if (!parsed.photo) throw new HttpError(400, ErrorCode.MissingPhoto, "the photo field is required");

@@ -2,6 +2,7 @@
 // retrying what may pass with backoff and jitter (see shared/retry-policy.ts).
 import type { Capture } from "./capture.ts";
 import type { Moment } from "./stamp-moment.ts";
+import { uploadPath } from "../../../shared/protocol.ts";
 import { UPLOAD_RETRY, isRetryable, retryDelay } from "../../../shared/retry-policy.ts";
 
 export type Uploaded = { photoId: string; url: string; thumbUrl: string | null };
@@ -63,7 +64,7 @@ export async function uploadCapture(o: {
     const token = o.token();
     if (token) {
       o.onProgress(0, attempt);
-      last = await send(`/api/rooms/${o.roomId}/photos`, token, form, (f) => o.onProgress(f, attempt));
+      last = await send(uploadPath(o.roomId, o.shotId), token, form, (f) => o.onProgress(f, attempt));
       if (last.status === 200 || last.status === 201) return last.body as Uploaded;
       if (!isRetryable(last.status)) break;
     }

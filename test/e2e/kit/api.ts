@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { RoomClient, type RoomClientOptions, type SocketLike } from "../../../shared/room-client.ts";
-import type { PhotoPage } from "../../../shared/protocol.ts";
+import { uploadPath, type PhotoPage } from "../../../shared/protocol.ts";
 
 export const fixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url)));
@@ -62,7 +62,9 @@ export class Api {
     if (files.photo) form.set("photo", new Blob([files.photo], { type: files.type ?? "image/jpeg" }), "photo.jpg");
     if (files.thumb) form.set("thumb", new Blob([files.thumb], { type: "image/jpeg" }), "thumb.jpg");
     if (files.tile) form.set("tile", new Blob([files.tile], { type: "image/jpeg" }), "tile.jpg");
-    return this.json<{ photoId: string; url: string; thumbUrl: string | null }>(`/api/rooms/${roomId}/photos`, {
+    // As the app sends it: the shot in the query too when known (uploadPath).
+    const path = files.shotId ? uploadPath(roomId, files.shotId) : `/api/rooms/${roomId}/photos`;
+    return this.json<{ photoId: string; url: string; thumbUrl: string | null }>(path, {
       method: "POST",
       headers: { Authorization: `Bearer ${uploadToken}` },
       body: form,

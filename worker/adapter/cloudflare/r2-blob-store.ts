@@ -7,6 +7,7 @@ export function r2BlobStore(bucket: R2Bucket): BlobStore {
     await bucket.put(key, bytes, { httpMetadata: { contentType } });
   };
   return {
+    holdsWhole: true,
     put,
     writer: (sizeHint) => memoryBlobWriter(put, sizeHint),
     async get(key, range) {
