@@ -29,6 +29,9 @@ export type PhotoInput = {
   bound?: number;
 };
 
+/** What an upload is answered with: the new (or already recorded) photo's id and URLs. */
+export type UploadedPhoto = Pick<PhotoView, "photoId" | "url" | "thumbUrl">;
+
 /** A photo's mosaic tile as the room indexes it: its source under `tileKey` (raw 64 px RGBA if the key ends in
  *  `.rgba`, else the thumb it is cut from), recorded at `at` (server ms). */
 export type TileRecord = { photoId: string; tileKey: string | null; at: number };
@@ -49,7 +52,7 @@ export interface RoomCalls {
   /** May this member upload into the shot; `photo` when its photo is already there (a retry). */
   checkUpload(memberId: string, shotId: string | undefined): Result<{ shotId: string; at: number; photo?: PhotoView }>;
   /** `pokeMosaic`: this upload tells the shot's mosaic builder that photos landed (one in POKE_GAP_MS does). */
-  recordPhoto(input: PhotoInput): Result<{ photo: PhotoView; created: boolean; pokeMosaic?: true }>;
+  recordPhoto(input: PhotoInput): Result<{ photo: UploadedPhoto; created: boolean; pokeMosaic?: true }>;
   listPhotos(q: PhotoQuery): Result<PhotoPage>;
   /** Removes a photo; `keys` are the storage keys no other photo of the room still uses. */
   removePhoto(userId: string, photoId: string): Result<{ keys: string[]; shotId: string }>;

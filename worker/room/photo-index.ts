@@ -1,7 +1,7 @@
 // The room's photo index: one row per (shot, member) in upload order, paged listings, the mosaic's tile
 // list and removal. Rows only: the bytes live in the blob store under content-addressed keys.
 import type { PhotoView } from "../../shared/protocol.ts";
-import type { PhotoInput } from "../platform.ts";
+import type { PhotoInput, UploadedPhoto } from "../platform.ts";
 import type { Row } from "../sql.ts";
 import type { RoomHost } from "./room-host.ts";
 import { newId } from "./new-id.ts";
@@ -25,6 +25,10 @@ type PhotoRow = {
 };
 
 export class PhotoIndex {
+  /** Photos per shot: this object alone adds and removes them, so it keeps the counts in step; counted on first use
+   *  after every wake-up (a COUNT per upload grew with the shot). */
+  private readonly counts = new Map<string, number>();
+
   constructor(
     private readonly host: RoomHost,
     private readonly fileUrl: (key: string) => string,
@@ -34,7 +38,8 @@ export class PhotoIndex {
     private readonly localId: (id: string) => string = (id) => id,
   ) {}
 
-  addPhoto(p: PhotoInput & { shotId: string }): PhotoView {
+  /** Adds the photo; its id and URLs are all the uploader is answered with (the listing has the rest). */
+  addPhoto(p: PhotoInput & { shotId: string }): UploadedPhoto {
     const photoId = this.localId(newId());
     this.host.sql.exec(
       `INSERT INTO photos (photo_id, shot_id, member_id, key, thumb_key, tile_key, type, bytes, width, height,
@@ -53,8 +58,9 @@ export class PhotoIndex {
       p.frameAt ?? null,
       p.bound ?? null,
     );
+    this.bump(p.shotId, 1);
     this.photosChanged(p.shotId);
-    return this.photo(p.shotId, p.memberId)!;
+    return { photoId, url: this.fileUrl(p.key), thumbUrl: p.thumbKey ? this.fileUrl(p.thumbKey) : null };
   }
 
   photo(shotId: string, memberId: string): PhotoView | null {
@@ -93,10 +99,24 @@ export class PhotoIndex {
   }
 
   photoCount(shotId?: string): number {
-    const [row] = shotId
-      ? this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos WHERE shot_id = ?", shotId)
-      : this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos");
-    return row?.n ?? 0;
+    if (shotId === undefined) return this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos")[0]?.n ?? 0;
+    let n = this.counts.get(shotId);
+    if (n === undefined) {
+      n = this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos WHERE shot_id = ?", shotId)[0]?.n ?? 0;
+      // A shot with photos is one of this room's: unknown ids (anyone may name one) are not kept.
+      if (n > 0) this.counts.set(shotId, n);
+    }
+    return n;
+  }
+
+  /** After a write that rolled back: the counts may be ahead of SQLite. */
+  forgetCounts(): void {
+    this.counts.clear();
+  }
+
+  private bump(shotId: string, by: number): void {
+    const n = this.counts.get(shotId);
+    if (n !== undefined) this.counts.set(shotId, n + by);
   }
 
   /**
@@ -108,6 +128,7 @@ export class PhotoIndex {
     const [row] = this.host.sql.exec<PhotoRow>("SELECT * FROM photos WHERE photo_id = ?", photoId);
     if (!row) return null;
     this.host.sql.exec("DELETE FROM photos WHERE photo_id = ?", photoId);
+    this.bump(row.shot_id, -1);
     this.photosChanged(row.shot_id);
     const keys = [...new Set([row.key, row.thumb_key, row.tile_key])].filter((k): k is string => !!k);
     return { shotId: row.shot_id, keys: keys.filter((k) => !this.keyInUse(k)) };

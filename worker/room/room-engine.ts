@@ -24,7 +24,16 @@ import {
   type RoomView,
 } from "../../shared/protocol.ts";
 import { fail, type Failure } from "../http-error.ts";
-import type { AccessCounts, PhotoInput, PhotoQuery, Result, RoomCalls, ShotReport, TileRecord } from "../platform.ts";
+import type {
+  AccessCounts,
+  PhotoInput,
+  PhotoQuery,
+  Result,
+  RoomCalls,
+  ShotReport,
+  TileRecord,
+  UploadedPhoto,
+} from "../platform.ts";
 import type { Conn, RoomHost } from "./room-host.ts";
 import { Broadcast } from "./broadcast.ts";
 import { PhotoIndex } from "./photo-index.ts";
@@ -352,14 +361,24 @@ export class RoomEngine implements RoomCalls, ShardCalls {
     // The check and the write run in one synchronous turn: nothing can land in between.
     const check = this.checkUpload(input.memberId, input.shotId);
     if (!check.ok) return check;
-    if (check.photo) return { ok: true as const, photo: check.photo, created: false };
+    if (check.photo) {
+      const { photoId, url, thumbUrl } = check.photo;
+      return { ok: true as const, photo: { photoId, url, thumbUrl }, created: false };
+    }
     const problem = momentProblem(input, check.at);
     if (problem) return problem;
-    const recorded = this.host.sql.transaction(() => {
-      const photo = this.photos.addPhoto({ ...input, shotId: check.shotId });
-      this.shots.onPhoto(check.shotId);
-      return { ok: true as const, photo, created: true };
-    });
+    let recorded: { ok: true; photo: UploadedPhoto; created: true };
+    try {
+      recorded = this.host.sql.transaction(() => {
+        const photo = this.photos.addPhoto({ ...input, shotId: check.shotId });
+        this.shots.onPhoto(check.shotId);
+        return { ok: true as const, photo, created: true as const };
+      });
+    } catch (e) {
+      this.shots.forgetAll();
+      this.photos.forgetCounts();
+      throw e;
+    }
     return this.mosaicPokes.due(check.shotId) ? { ...recorded, pokeMosaic: true as const } : recorded;
   }
 

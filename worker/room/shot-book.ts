@@ -47,6 +47,11 @@ export type ShotShards = {
 
 export class ShotBook {
   private readonly lead: ShotLead;
+  /** Shot rows by id, and each shot's expected members: this object alone writes both tables (record, complete,
+   *  markDone, onGuestJoined), so it keeps these in step; read from SQLite on first use after every wake-up.
+   *  Every upload reads its shot twice and completion counts its members, which a COUNT did per upload. */
+  private readonly rows = new Map<string, ShotRow>();
+  private readonly expectedCounts = new Map<string, number>();
 
   constructor(
     private readonly host: RoomHost,
@@ -75,18 +80,43 @@ export class ShotBook {
   }
 
   private row(shotId: string): ShotRow | null {
+    const kept = this.rows.get(shotId);
+    if (kept) return kept;
     const [row] = this.host.sql.exec<ShotRow>("SELECT * FROM shots WHERE shot_id = ?", shotId);
+    // Only shots that exist are kept: anyone may name any id.
+    if (row) this.rows.set(shotId, row);
     return row ?? null;
+  }
+
+  /** Drops what is kept of a shot after a write to it: read again on next use. */
+  private forget(shotId: string): void {
+    this.rows.delete(shotId);
+    this.expectedCounts.delete(shotId);
+  }
+
+  /** After a write that rolled back: what is kept may be ahead of SQLite. */
+  forgetAll(): void {
+    this.rows.clear();
+    this.expectedCounts.clear();
   }
 
   private count(sql: string, ...p: string[]): number {
     return this.host.sql.exec<{ n: number }>(sql, ...p)[0]?.n ?? 0;
   }
 
+  private expectedCount(shotId: string): number {
+    let n = this.expectedCounts.get(shotId);
+    if (n === undefined) {
+      n = this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", shotId);
+      if (this.rows.has(shotId)) this.expectedCounts.set(shotId, n);
+    }
+    return n;
+  }
+
   /** This object's own members expected in a shot, and their photos. */
   own(shotId: string): { expected: number; uploaded: number } {
     return {
-      expected: this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", shotId),
+      expected: this.expectedCount(shotId),
       uploaded: this.photos.photoCount(shotId),
     };
   }
@@ -162,6 +192,7 @@ export class ShotBook {
       for (const m of guests)
         this.host.sql.exec("INSERT OR IGNORE INTO shot_members (shot_id, member_id) VALUES (?, ?)", s.shotId, m);
     });
+    this.forget(s.shotId);
   }
 
   /** On a shard: a shot its coordinator announced. Recorded once (the fan-out may repeat a call); true when
@@ -177,6 +208,7 @@ export class ShotBook {
     const r = this.row(d.shotId);
     if (!r || r.done) return;
     this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
+    this.forget(r.shot_id);
     this.out.broadcast({ type: "shot-done", ...d });
   }
 
@@ -187,6 +219,8 @@ export class ShotBook {
     if (this.isExpected(r.shot_id, memberId)) return this.shootFrame(r);
     if (this.host.now() < r.at) {
       this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", r.shot_id, memberId);
+      const n = this.expectedCounts.get(r.shot_id);
+      if (n !== undefined) this.expectedCounts.set(r.shot_id, n + 1);
       return this.shootFrame(r);
     }
     return { type: "missed", shotId: r.shot_id, at: r.at };
@@ -258,6 +292,7 @@ export class ShotBook {
 
   private complete(r: ShotRow): void {
     this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
+    this.rows.delete(r.shot_id);
     this.host.setAlarm(null);
     const v = this.viewOf(r);
     const done = { shotId: r.shot_id, uploaded: v.uploaded, missing: Math.max(0, v.expected - v.uploaded) };
