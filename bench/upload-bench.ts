@@ -1,10 +1,12 @@
 // Upload stampede benchmark: N phones upload a photo and its thumb at once (one Node client, every request
 // in flight together), against the project and against the floor (the least an upload can do on the same
-// server), run floor, project, floor on each server. `npx tsx bench/upload-bench.ts [--quick] [--servers
-// miniflare,deno] [--n 1000]`; --quick is 200 uploads and one floor run.
+// server), run floor, project, floor on each server; on Miniflare also the floor with N sockets held open, as the
+// project's room holds its guests' (run floor, floor+sockets, project, floor+sockets, floor). `npx tsx
+// bench/upload-bench.ts [--quick] [--servers miniflare,deno] [--n 1000]`; --quick is 200 uploads and one floor run.
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import WebSocket from "ws";
 import { startServer, type LocalServer } from "../scripts/local-server.ts";
 import { benchStateRoot } from "../scripts/serve-bench.ts";
 import { uploadPath } from "../shared/protocol.ts";
@@ -47,12 +49,36 @@ async function startFloor(kind: Kind): Promise<{ url: string; stop(): Promise<vo
   };
 }
 
-async function floorRun(kind: Kind, tag: string): Promise<BurstResult> {
+/** `n` WebSockets to `url`, opened 50 at a time. */
+async function openSockets(url: string, n: number): Promise<WebSocket[]> {
+  const out: WebSocket[] = [];
+  for (let i = 0; i < n; i += 50)
+    out.push(
+      ...(await Promise.all(
+        Array.from(
+          { length: Math.min(50, n - i) },
+          () =>
+            new Promise<WebSocket>((resolve, reject) => {
+              const ws = new WebSocket(url);
+              ws.once("open", () => resolve(ws));
+              ws.once("error", reject);
+            }),
+        ),
+      )),
+    );
+  return out;
+}
+
+/** The floor's burst; with `sockets`, that many WebSockets held open to its Durable Object meanwhile. */
+async function floorRun(kind: Kind, tag: string, sockets = 0): Promise<BurstResult> {
   const floor = await startFloor(kind);
+  let held: WebSocket[] = [];
   try {
+    held = await openSockets(`${floor.url.replace(/^http/, "ws")}/ws`, sockets);
     const target: UploadTarget = { path: (i) => `/upload?member=m${i}`, headers: () => ({}), fields: () => [] };
     return await uploadBurst(floor.url, target, N, FILES, tag);
   } finally {
+    for (const ws of held) ws.close();
     await floor.stop();
   }
 }
@@ -93,33 +119,44 @@ async function main(): Promise<void> {
   const splits: Array<[Kind, Record<string, number>]> = [];
   for (const kind of SERVERS) {
     const runs: Array<[string, BurstResult, string]> = [];
-    const order: Array<"floor" | "project"> = QUICK ? ["floor", "project"] : ["floor", "project", "floor"];
+    type What = "floor" | "floor+sockets" | "project";
+    const order: What[] = QUICK
+      ? ["floor", "project"]
+      : kind === "miniflare"
+        ? ["floor", "floor+sockets", "project", "floor+sockets", "floor"]
+        : ["floor", "project", "floor"];
     for (const [i, what] of order.entries()) {
       const before = load();
       const tag = `${kind}-${what}-${i}-${Date.now()}`;
-      const r = what === "floor" ? await floorRun(kind, tag) : await projectRun(kind, tag);
+      const r =
+        what === "project" ? await projectRun(kind, tag) : await floorRun(kind, tag, what === "floor+sockets" ? N : 0);
       runs.push([what, r, before]);
       console.log(
         `${kind} ${what}: ${(r.phaseMs / 1000).toFixed(2)} s, ${r.firstTry}/${r.n} on the first attempt (${failures(r)}), load ${before}`,
       );
     }
     const floors = runs.filter(([w]) => w === "floor").map(([, r]) => r.phaseMs);
+    const socketFloors = runs.filter(([w]) => w === "floor+sockets").map(([, r]) => r.phaseMs);
     const project = runs.find(([w]) => w === "project")![1];
     splits.push([kind, project.split]);
-    const floorMs = floors.reduce((a, b) => a + b, 0) / floors.length;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const floorMs = mean(floors);
+    const withSockets = socketFloors.length
+      ? `${socketFloors.map((f) => (f / 1000).toFixed(2)).join(" / ")} s | ${(project.phaseMs / mean(socketFloors)).toFixed(2)}×`
+      : "– | –";
     rows.push(
-      `| ${kind} | ${floors.map((f) => (f / 1000).toFixed(2)).join(" / ")} s | ${(project.phaseMs / 1000).toFixed(2)} s | ` +
+      `| ${kind} | ${floors.map((f) => (f / 1000).toFixed(2)).join(" / ")} s | ${withSockets} | ${(project.phaseMs / 1000).toFixed(2)} s | ` +
         `${(project.phaseMs / floorMs).toFixed(2)}× | ${project.firstTry}/${project.n} | ${failures(project)} | ` +
         `${runs
-          .filter(([w]) => w === "floor")
+          .filter(([w]) => w !== "project")
           .map(([, r]) => `${r.firstTry}/${r.n}`)
           .join(" ")} |`,
     );
   }
   console.log(
-    `\n| server | floor (each run) | project | project ÷ mean floor | project first-try acks | project failures | floor first-try acks |`,
+    `\n| server | floor (each run) | floor with ${N} sockets open (each run) | project ÷ that | project | project ÷ mean floor | project first-try acks | project failures | floor first-try acks |`,
   );
-  console.log(`|---|---:|---:|---:|---:|---|---|`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---|---|`);
   for (const r of rows) console.log(r);
   for (const [kind, split] of splits)
     console.log(

@@ -1,5 +1,6 @@
 // The least an upload can do on Workers, served by Miniflare as `serve:bench` serves the project: parse
-// the same form, hash both parts, write both to R2, record one row in a Durable Object, answer 201.
+// the same form, hash both parts, write both to R2, record one row in a Durable Object, answer 201. A WebSocket
+// upgrade is accepted by the object as a room accepts a phone's (hibernatable), to hold the sockets a room holds.
 // The floor `bench/upload-bench.ts` compares the project's upload route with. Not part of the product.
 import { DurableObject } from "cloudflare:workers";
 
@@ -11,6 +12,12 @@ export class FloorRoom extends DurableObject<FloorEnv> {
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS photos (member TEXT PRIMARY KEY, photo TEXT NOT NULL, thumb TEXT NOT NULL, bytes INTEGER NOT NULL)",
     );
+  }
+
+  override fetch(_request: Request): Response {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
   }
 
   record(member: string, photo: string, thumb: string, bytes: number): void {
@@ -25,6 +32,8 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 
 export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
+    const room = env.ROOMS.get(env.ROOMS.idFromName("floor"));
+    if (request.headers.get("Upgrade") === "websocket") return room.fetch(request);
     if (request.method !== "POST") return new Response("floor", { status: 404 });
     const form = await request.formData();
     const photoFile = form.get("photo");
@@ -40,7 +49,7 @@ export default {
       env.PHOTOS.put(thumbKey, thumb, { httpMetadata: { contentType: "image/jpeg" } }),
     ]);
     const member = new URL(request.url).searchParams.get("member") ?? photoSha;
-    await env.ROOMS.get(env.ROOMS.idFromName("floor")).record(member, photoKey, thumbKey, photo.byteLength);
+    await room.record(member, photoKey, thumbKey, photo.byteLength);
     return Response.json({ photoKey }, { status: 201 });
   },
 };

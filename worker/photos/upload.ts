@@ -8,7 +8,7 @@ import { unreadBody } from "../discard-body.ts";
 import { HttpError, onError, unwrap } from "../http-error.ts";
 import { limitPerIp } from "../rate-limits.ts";
 import { sha256Hex } from "../sha256-hex.ts";
-import type { BlobWriter, UnreadBody } from "../platform.ts";
+import type { BlobWriter, RoomApi, UnreadBody } from "../platform.ts";
 import { type ImageInfo, checkImage, extensionFor } from "./image-check.ts";
 import { MultipartReader, badForm, boundaryOf } from "./multipart-reader.ts";
 import type { PhotoMoment } from "./photo-moment.ts";
@@ -59,7 +59,7 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
       rest = form;
       parsed = await readUploadForm({ form, room, memberId: claims.mem, shotId, writer });
     }
-    return await receive(c, claims, parsed, rest, started);
+    return await receive(c, { claims, room, parsed, rest, started });
   } catch (e) {
     const answer = onError(e instanceof Error ? e : new Error(String(e)), c);
     // A body declared over the cap is not read: the server may close the connection after the answer.
@@ -92,10 +92,19 @@ async function admit(
 /** Stores and records the photo the form brought, or answers with the one already there. */
 async function receive(
   c: AppContext,
-  claims: UploadClaims,
-  parsed: UploadForm,
-  rest: UnreadBody,
-  started: number,
+  {
+    claims,
+    room,
+    parsed,
+    rest,
+    started,
+  }: {
+    claims: UploadClaims;
+    room: RoomApi;
+    parsed: UploadForm;
+    rest: UnreadBody;
+    started: number;
+  },
 ): Promise<Response> {
   const { platform } = c.var;
   const roomId = roomIdParam(c);
@@ -111,6 +120,7 @@ async function receive(
   try {
     return await storeAndRecord(c, parseMs, {
       roomId,
+      room,
       memberId: claims.mem,
       shot,
       moment: parsed.moment,
@@ -130,6 +140,8 @@ async function storeAndRecord(
   parseMs: number,
   o: {
     roomId: string;
+    /** The room's stub, made once per upload (each costs a hash of its name). */
+    room: RoomApi;
     memberId: string;
     shot: string;
     moment: PhotoMoment;
@@ -139,8 +151,7 @@ async function storeAndRecord(
   },
 ): Promise<Response> {
   const { platform } = c.var;
-  const { roomId, writer } = o;
-  const room = platform.room(roomId);
+  const { roomId, room, writer } = o;
   const photo = await writer.read();
   // Every refusal below comes from reading the files' structure, never from a decoder: refused uploads
   // take no slot and may be repeated, so each must cost no more than a walk over its bytes.

@@ -1,0 +1,1 @@
+export const HACK = new Set<string>([]);
