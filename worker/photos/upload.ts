@@ -14,7 +14,7 @@ import { MultipartReader, badForm, boundaryOf } from "./multipart-reader.ts";
 import type { PhotoMoment } from "./photo-moment.ts";
 import { readUploadForm } from "./upload-form.ts";
 import { MAX_PARTS, type UploadForm } from "./upload-check.ts";
-import { WholeBody, readWholeUploadForm } from "./whole-upload-form.ts";
+import { WHOLE_BODY_MAX_BYTES, WholeBody, readWholeUploadForm } from "./whole-upload-form.ts";
 import { blobKey, uploadNamer } from "./blob-key.ts";
 import { SERVER_THUMB_MAX_PIXELS, checkThumb, checkTile, decodeTile, makeThumb } from "./thumbnail.ts";
 import { shardOfRoomId } from "../room/shard-routing.ts";
@@ -38,9 +38,10 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
       platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined);
     const started = performance.now();
     let parsed: UploadForm;
-    // Read whole where the store holds the upload whole anyway, the length bounds the read and the shot is known
-    // before the body (whole-upload-form.ts); else streamed, every limit kept as the bytes arrive.
-    if (platform.blobs.holdsWhole && shotId && Number.isSafeInteger(declared) && !c.req.header("Transfer-Encoding")) {
+    // Read whole where the store holds the upload whole anyway, the length bounds the read (up to a few MB) and the
+    // shot is known before the body (whole-upload-form.ts); else streamed, every limit kept as the bytes arrive.
+    const wholeFits = Number.isSafeInteger(declared) && declared <= WHOLE_BODY_MAX_BYTES;
+    if (platform.blobs.holdsWhole && shotId && wholeFits && !c.req.header("Transfer-Encoding")) {
       const whole = new WholeBody(c.req.raw, declared);
       rest = whole;
       parsed = await readWholeUploadForm({ body: whole, contentType, room, memberId: claims.mem, shotId, writer });

@@ -22,9 +22,14 @@ import {
   type UploadForm,
 } from "./upload-check.ts";
 
+/** Bodies up to this are read whole. A whole read holds the body, the parsed form and the photo's bytes at once
+ *  (about three copies, where the streaming reader holds one), so a larger body streams instead; an app photo is
+ *  well under it. */
+export const WHOLE_BODY_MAX_BYTES = 4 * 1024 * 1024;
+
 /** A request body the runtime reads whole from the start; dropping it means letting that read finish. */
 export class WholeBody implements UnreadBody {
-  private readonly bytes: Promise<ArrayBuffer>;
+  private bytes: Promise<ArrayBuffer>;
 
   /** `declared`: the request's Content-Length, which bounds what is read (the route refused larger ones). */
   constructor(
@@ -53,6 +58,8 @@ export class WholeBody implements UnreadBody {
     }
     if (bytes.byteLength < this.declared) throw interrupted();
     if (bytes.byteLength === 0) throw badForm("the body is empty");
+    // Parsed, the raw body is not needed again: let it go before the parts are copied on.
+    this.bytes = Promise.resolve(new ArrayBuffer(0));
     try {
       return await new Response(bytes, { headers: { "Content-Type": contentType } }).formData();
     } catch {
