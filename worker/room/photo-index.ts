@@ -64,7 +64,16 @@ export class PhotoIndex {
   }
 
   photo(shotId: string, memberId: string): PhotoView | null {
-    const [row] = this.query("WHERE p.shot_id = ? AND p.member_id = ?", [shotId, memberId], 1);
+    // By the (shot_id, member_id) unique index alone first. Asked through the listing's query (joined, ordered by
+    // seq), SQLite walked the shot's seq index for the one member: an upload's check and record each paid a walk of
+    // the shot, the costliest step of the room's side of a burst (docs/performance.md).
+    const [hit] = this.host.sql.exec<{ photo_id: string }>(
+      "SELECT photo_id FROM photos WHERE shot_id = ? AND member_id = ?",
+      shotId,
+      memberId,
+    );
+    if (!hit) return null;
+    const [row] = this.query("WHERE p.photo_id = ?", [hit.photo_id], 1);
     return row ? this.view(row) : null;
   }
 

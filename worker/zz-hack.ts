@@ -1,1 +1,0 @@
-export const HACK = new Set<string>([]);
