@@ -89,7 +89,8 @@ export async function readWholeUploadForm(o: {
   room: RoomApi;
   memberId: string;
   shotId: string;
-  writer: () => BlobWriter;
+  /** A writer for the photo; `size`: its exact size. */
+  writer: (size: number) => BlobWriter;
 }): Promise<UploadForm> {
   const check = new RoomCheck(o.room, o.memberId, o.shotId);
   await Promise.race([o.body.arrived(), check.done.catch(() => {})]);
@@ -129,7 +130,7 @@ export async function readWholeUploadForm(o: {
   });
   if (settled.kind === "already" || !files.photo) return settled;
   // The check has passed: the photo goes to the writer now, as the streaming reader's held chunks do.
-  const writer = o.writer();
+  const writer = o.writer(files.photo.size);
   try {
     await writer.write(new Uint8Array(await files.photo.arrayBuffer()));
   } catch (e) {
