@@ -34,8 +34,8 @@ export async function uploadPhoto(c: AppContext): Promise<Response> {
     const roomId = roomIdParam(c);
     const room = platform.room(roomId);
     const shotId = c.req.query("shot") || undefined;
-    const writer = (size?: number) =>
-      platform.blobs.writer(size ?? (Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined));
+    const writer = () =>
+      platform.blobs.writer(Number.isFinite(declared) ? Math.min(declared, LIMITS.maxPhotoBytes) : undefined);
     const started = performance.now();
     let parsed: UploadForm;
     // Read whole where the store holds the upload whole anyway, the length bounds the read (up to a few MB) and the

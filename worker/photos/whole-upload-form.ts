@@ -89,8 +89,7 @@ export async function readWholeUploadForm(o: {
   room: RoomApi;
   memberId: string;
   shotId: string;
-  /** A writer for the photo; `size`: its exact size. */
-  writer: (size: number) => BlobWriter;
+  writer: () => BlobWriter;
 }): Promise<UploadForm> {
   const check = new RoomCheck(o.room, o.memberId, o.shotId);
   await Promise.race([o.body.arrived(), check.done.catch(() => {})]);
@@ -130,7 +129,7 @@ export async function readWholeUploadForm(o: {
   });
   if (settled.kind === "already" || !files.photo) return settled;
   // The check has passed: the photo goes to the writer now, as the streaming reader's held chunks do.
-  const writer = o.writer(files.photo.size);
+  const writer = o.writer();
   try {
     await writer.write(new Uint8Array(await files.photo.arrayBuffer()));
   } catch (e) {

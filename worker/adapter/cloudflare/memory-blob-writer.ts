@@ -1,5 +1,5 @@
 // A BlobWriter that keeps the bytes in one growing buffer (an R2 put needs the whole object and its key,
-// which is the bytes' hash): one copy per chunk as it arrives (none when they come in one piece), one digest at the end.
+// which is the bytes' hash): one copy per chunk as it arrives, one digest at the end.
 import type { BlobWriter } from "../../platform.ts";
 import { sha256Hex } from "../../sha256-hex.ts";
 
@@ -7,19 +7,13 @@ export function memoryBlobWriter(
   put: (key: string, bytes: Uint8Array, contentType: string) => Promise<void>,
   sizeHint = 256 * 1024,
 ): BlobWriter {
-  let buf: Uint8Array = new Uint8Array(0);
+  let buf = new Uint8Array(sizeHint);
   let size = 0;
   const bytes = () => buf.subarray(0, size);
   return {
     async write(chunk) {
-      // The whole upload in one piece (a form read whole) is kept as it is: chunks are handed over, never reused.
-      if (size === 0 && chunk.length >= sizeHint) {
-        buf = chunk;
-        size = chunk.length;
-        return;
-      }
       if (size + chunk.length > buf.length) {
-        const grown = new Uint8Array(Math.max(sizeHint, buf.length * 2, size + chunk.length));
+        const grown = new Uint8Array(Math.max(buf.length * 2, size + chunk.length));
         grown.set(bytes());
         buf = grown;
       }
