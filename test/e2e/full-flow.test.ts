@@ -3,6 +3,7 @@
 import { describe, expect, inject, it } from "vitest";
 import type { FireEvent, RoomClient } from "../../shared/room-client.ts";
 import { Api, fixture } from "./kit/api.ts";
+import { sleep } from "./kit/sockets.ts";
 import { tagJpeg } from "../../shared/jpeg-tag.ts";
 
 const realNow = () => performance.timeOrigin + performance.now();
@@ -69,7 +70,13 @@ for (const server of inject("servers")) {
         );
         expect(await done).toMatchObject({ shotId, uploaded: N, missing: 0 });
 
-        const listed = await api.listAll(roomId, shotId);
+        // Each client's `fired` report rides its socket 50 ms after the instant (REPORT_AFTER_MS), not the upload's
+        // request: ten uploads and the shot's completion can land first, so the listing may be read until they have.
+        let listed = await api.listAll(roomId, shotId);
+        for (let i = 0; i < 50 && listed.some((p) => p.firedAt === undefined); i++) {
+          await sleep(100);
+          listed = await api.listAll(roomId, shotId);
+        }
         expect(listed).toHaveLength(N);
         for (const p of listed) {
           const bytes = await api.download(p.url);
