@@ -4,6 +4,7 @@ import type { PhotoView } from "../../shared/protocol.ts";
 import type { PhotoInput, UploadedPhoto } from "../platform.ts";
 import type { Row } from "../sql.ts";
 import type { RoomHost } from "./room-host.ts";
+import { KeptCounts } from "./kept-counts.ts";
 import { newId } from "./new-id.ts";
 
 type PhotoRow = {
@@ -25,9 +26,8 @@ type PhotoRow = {
 };
 
 export class PhotoIndex {
-  /** Photos per shot: this object alone adds and removes them, so it keeps the counts in step; counted on first use
-   *  after every wake-up (a COUNT per upload grew with the shot). */
-  private readonly counts = new Map<string, number>();
+  /** Photos per shot: this object alone adds and removes them (a COUNT per upload grew with the shot). */
+  private readonly counts = new KeptCounts();
 
   constructor(
     private readonly host: RoomHost,
@@ -58,7 +58,7 @@ export class PhotoIndex {
       p.frameAt ?? null,
       p.bound ?? null,
     );
-    this.bump(p.shotId, 1);
+    this.counts.bump(p.shotId, 1);
     this.photosChanged(p.shotId);
     return { photoId, url: this.fileUrl(p.key), thumbUrl: p.thumbKey ? this.fileUrl(p.thumbKey) : null };
   }
@@ -109,23 +109,17 @@ export class PhotoIndex {
 
   photoCount(shotId?: string): number {
     if (shotId === undefined) return this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos")[0]?.n ?? 0;
-    let n = this.counts.get(shotId);
-    if (n === undefined) {
-      n = this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos WHERE shot_id = ?", shotId)[0]?.n ?? 0;
-      // A shot with photos is one of this room's: unknown ids (anyone may name one) are not kept.
-      if (n > 0) this.counts.set(shotId, n);
-    }
-    return n;
+    return this.counts.get(
+      shotId,
+      () => this.host.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM photos WHERE shot_id = ?", shotId)[0]?.n ?? 0,
+      // A shot with photos is one of this room's.
+      (n) => n > 0,
+    );
   }
 
   /** After a write that rolled back: the counts may be ahead of SQLite. */
   forgetCounts(): void {
     this.counts.clear();
-  }
-
-  private bump(shotId: string, by: number): void {
-    const n = this.counts.get(shotId);
-    if (n !== undefined) this.counts.set(shotId, n + by);
   }
 
   /**
@@ -137,7 +131,7 @@ export class PhotoIndex {
     const [row] = this.host.sql.exec<PhotoRow>("SELECT * FROM photos WHERE photo_id = ?", photoId);
     if (!row) return null;
     this.host.sql.exec("DELETE FROM photos WHERE photo_id = ?", photoId);
-    this.bump(row.shot_id, -1);
+    this.counts.bump(row.shot_id, -1);
     this.photosChanged(row.shot_id);
     const keys = [...new Set([row.key, row.thumb_key, row.tile_key])].filter((k): k is string => !!k);
     return { shotId: row.shot_id, keys: keys.filter((k) => !this.keyInUse(k)) };

@@ -18,6 +18,7 @@ import { newId } from "./new-id.ts";
 import type { PhotoIndex } from "./photo-index.ts";
 import type { Presence } from "./presence.ts";
 import type { ShotAnnouncement } from "./shard-calls.ts";
+import { KeptCounts } from "./kept-counts.ts";
 import { ShotLead } from "./shot-lead.ts";
 import { uploadSpreadMs } from "./upload-spread.ts";
 
@@ -51,7 +52,7 @@ export class ShotBook {
    *  markDone, onGuestJoined), so it keeps these in step; read from SQLite on first use after every wake-up.
    *  Every upload reads its shot twice and completion counts its members, which a COUNT did per upload. */
   private readonly rows = new Map<string, ShotRow>();
-  private readonly expectedCounts = new Map<string, number>();
+  private readonly expectedCounts = new KeptCounts();
 
   constructor(
     private readonly host: RoomHost,
@@ -88,12 +89,6 @@ export class ShotBook {
     return row ?? null;
   }
 
-  /** Drops what is kept of a shot after a write to it: read again on next use. */
-  private forget(shotId: string): void {
-    this.rows.delete(shotId);
-    this.expectedCounts.delete(shotId);
-  }
-
   /** After a write that rolled back: what is kept may be ahead of SQLite. */
   forgetAll(): void {
     this.rows.clear();
@@ -104,19 +99,14 @@ export class ShotBook {
     return this.host.sql.exec<{ n: number }>(sql, ...p)[0]?.n ?? 0;
   }
 
-  private expectedCount(shotId: string): number {
-    let n = this.expectedCounts.get(shotId);
-    if (n === undefined) {
-      n = this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", shotId);
-      if (this.rows.has(shotId)) this.expectedCounts.set(shotId, n);
-    }
-    return n;
-  }
-
   /** This object's own members expected in a shot, and their photos. */
   own(shotId: string): { expected: number; uploaded: number } {
     return {
-      expected: this.expectedCount(shotId),
+      expected: this.expectedCounts.get(
+        shotId,
+        () => this.count("SELECT COUNT(*) AS n FROM shot_members WHERE shot_id = ?", shotId),
+        () => this.rows.has(shotId),
+      ),
       uploaded: this.photos.photoCount(shotId),
     };
   }
@@ -192,7 +182,9 @@ export class ShotBook {
       for (const m of guests)
         this.host.sql.exec("INSERT OR IGNORE INTO shot_members (shot_id, member_id) VALUES (?, ?)", s.shotId, m);
     });
-    this.forget(s.shotId);
+    // Read again on next use: the row is new (or was there), and its members were added to.
+    this.rows.delete(s.shotId);
+    this.expectedCounts.forget(s.shotId);
   }
 
   /** On a shard: a shot its coordinator announced. Recorded once (the fan-out may repeat a call); true when
@@ -208,7 +200,7 @@ export class ShotBook {
     const r = this.row(d.shotId);
     if (!r || r.done) return;
     this.host.sql.exec("UPDATE shots SET done = 1 WHERE shot_id = ?", r.shot_id);
-    this.forget(r.shot_id);
+    this.rows.delete(r.shot_id);
     this.out.broadcast({ type: "shot-done", ...d });
   }
 
@@ -219,8 +211,7 @@ export class ShotBook {
     if (this.isExpected(r.shot_id, memberId)) return this.shootFrame(r);
     if (this.host.now() < r.at) {
       this.host.sql.exec("INSERT INTO shot_members (shot_id, member_id) VALUES (?, ?)", r.shot_id, memberId);
-      const n = this.expectedCounts.get(r.shot_id);
-      if (n !== undefined) this.expectedCounts.set(r.shot_id, n + 1);
+      this.expectedCounts.bump(r.shot_id, 1);
       return this.shootFrame(r);
     }
     return { type: "missed", shotId: r.shot_id, at: r.at };
