@@ -88,8 +88,8 @@ export class MosaicEngine {
 
   // ---- operations ----
 
-  /** The tile of a photo the room recorded (what a catch-up cuts; tests set tiles with it). Ignored when already
-   *  here or removed. */
+  /** A photo's tile, set directly: the tests' seam (a catch-up inserts the tiles it cuts itself). Ignored when
+   *  already here or removed. */
   add(ref: MosaicRef, photoId: string, rgba: Uint8Array): Result {
     if (rgba.byteLength !== TILE_BYTES) return fail(400, ErrorCode.BadTile, `a tile is ${TILE_BYTES} bytes of RGBA`);
     this.store.bind(ref);
@@ -266,12 +266,12 @@ export class MosaicEngine {
     this.store.setMeta("syncedAt", this.host.now());
     const inRoom = new Set(listed.tiles.map((t) => t.photoId));
     // Only tiles present before the room answered: a newer one is a photo the room recorded since.
+    const here = this.store.photoIdsUpTo(before);
     let changed = false;
-    for (const photoId of this.store.photoIdsUpTo(before))
-      if (!inRoom.has(photoId)) changed = this.store.remove(photoId) || changed;
-    const missing = listed.tiles.filter(
-      (t) => t.tileKey && !this.store.has(t.photoId) && !this.store.isRemoved(t.photoId),
-    );
+    for (const photoId of here) if (!inRoom.has(photoId)) changed = this.store.remove(photoId) || changed;
+    // Two reads for the whole index, not two per photo of it (insert checks each again, for what came meanwhile).
+    const known = new Set([...here, ...this.store.removedIds()]);
+    const missing = listed.tiles.filter((t) => t.tileKey && !known.has(t.photoId));
     for (let i = 0; i < missing.length; i += FETCH_BATCH) {
       const batch = missing.slice(i, i + FETCH_BATCH);
       // Each tile is inserted as it is cut, between reads: sockets and requests get the thread meanwhile.

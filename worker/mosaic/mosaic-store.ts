@@ -81,6 +81,11 @@ export class MosaicStore {
     return this.sql.exec("SELECT 1 FROM removed WHERE photo_id = ?", photoId).length > 0;
   }
 
+  /** Photos never to be shown (removed, or their tile could not be cut). */
+  removedIds(): string[] {
+    return this.sql.exec<{ photo_id: string }>("SELECT photo_id FROM removed").map((r) => r.photo_id);
+  }
+
   /** Appends a tile (unless present or removed) and marks its page changed. */
   insert(photoId: string, rgba: Uint8Array): boolean {
     if (this.has(photoId) || this.isRemoved(photoId)) return false;
