@@ -1,6 +1,7 @@
 // A bench floor run as its own process group on a free port: started, awaited until it answers, stopped whole
-// (workerd or Deno included). Used by the upload and shoot benches.
+// (workerd or Deno included); and the sockets a bench holds open to one. Used by the upload and shoot benches.
 import { spawn } from "node:child_process";
+import WebSocket from "ws";
 import { resolve } from "node:path";
 import { freePort } from "../scripts/local-server.ts";
 
@@ -39,4 +40,20 @@ export async function startFloorProcess(
       await exited;
     },
   };
+}
+
+/** `n` WebSockets to `url`, opened 50 at a time. */
+export async function openSockets(url: string, n: number): Promise<WebSocket[]> {
+  const out: WebSocket[] = [];
+  for (let i = 0; i < n; i += 50)
+    out.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, async () => {
+          const ws = new WebSocket(url);
+          await new Promise((r, j) => ws.once("open", r).once("error", j));
+          return ws;
+        }),
+      )),
+    );
+  return out;
 }

@@ -6,7 +6,7 @@
 import WebSocket from "ws";
 import { startServer } from "../scripts/local-server.ts";
 import { Api } from "../test/e2e/kit/api.ts";
-import { startFloorProcess } from "./floor-process.ts";
+import { openSockets, startFloorProcess } from "./floor-process.ts";
 
 const argv = process.argv.slice(2);
 const SIZES = (argv.includes("--n") ? argv[argv.indexOf("--n") + 1]! : "1000,10000").split(",").map(Number);
@@ -47,17 +47,7 @@ async function deliver(sockets: WebSocket[], shoot: () => Promise<unknown>): Pro
 async function floorRun(n: number): Promise<Delivery> {
   const floor = await startFloorProcess("shoot", () => ["npx", "deno", "run", "-A", "bench/shoot-floor-deno.ts"]);
   try {
-    const sockets: WebSocket[] = [];
-    for (let i = 0; i < n; i += 50)
-      sockets.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(50, n - i) }, async () => {
-            const ws = new WebSocket(floor.url.replace("http", "ws"));
-            await new Promise((r, j) => ws.once("open", r).once("error", j));
-            return ws;
-          }),
-        )),
-      );
+    const sockets = await openSockets(floor.url.replace("http", "ws"), n);
     const d = await deliver(sockets, () => fetch(`${floor.url}/shoot`, { method: "POST" }));
     for (const ws of sockets) ws.terminate();
     return d;

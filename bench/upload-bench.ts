@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { startServer, type LocalServer } from "../scripts/local-server.ts";
 import { benchStateRoot } from "../scripts/serve-bench.ts";
 import { uploadPath } from "../shared/protocol.ts";
 import { Api, fixture } from "../test/e2e/kit/api.ts";
-import { startFloorProcess } from "./floor-process.ts";
+import { openSockets, startFloorProcess } from "./floor-process.ts";
 import { uploadBurst, type BurstResult, type UploadTarget } from "./upload-burst.ts";
 
 type Kind = "miniflare" | "deno";
@@ -47,26 +47,6 @@ async function startFloor(kind: Kind): Promise<{ url: string; stop(): Promise<vo
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** `n` WebSockets to `url`, opened 50 at a time. */
-async function openSockets(url: string, n: number): Promise<WebSocket[]> {
-  const out: WebSocket[] = [];
-  for (let i = 0; i < n; i += 50)
-    out.push(
-      ...(await Promise.all(
-        Array.from(
-          { length: Math.min(50, n - i) },
-          () =>
-            new Promise<WebSocket>((resolve, reject) => {
-              const ws = new WebSocket(url);
-              ws.once("open", () => resolve(ws));
-              ws.once("error", reject);
-            }),
-        ),
-      )),
-    );
-  return out;
 }
 
 /** The floor's burst; with `sockets`, that many WebSockets held open to its Durable Object meanwhile. */

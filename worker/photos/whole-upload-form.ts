@@ -76,11 +76,10 @@ export class WholeBody implements UnreadBody {
   }
 }
 
-/** A text field's bytes, or a file sent under a text field's name (kept as not-a-string, as the streaming reader does). */
-async function textField(value: string | File, max: number, tooLong: () => Error): Promise<string | { file: true }> {
+/** A text field within `max` bytes; a file sent under its name is held to the same size. */
+function withinSize(value: string | File, max: number, tooLong: () => Error): void {
   const size = typeof value === "string" ? new TextEncoder().encode(value).byteLength : value.size;
   if (size > max) throw tooLong();
-  return typeof value === "string" ? value : { file: true };
 }
 
 export async function readWholeUploadForm(o: {
@@ -104,14 +103,18 @@ export async function readWholeUploadForm(o: {
 
   const shotField = form.get("shotId");
   if (shotField !== null) {
-    const stated = await textField(shotField, MAX_SHOT_FIELD, shotTooLong);
-    const text = typeof stated === "string" ? stated : await (shotField as File).text();
+    withinSize(shotField, MAX_SHOT_FIELD, shotTooLong);
+    // As the streaming reader: a shot id sent as a file is read as its text.
+    const text = typeof shotField === "string" ? shotField : await shotField.text();
     if (text !== o.shotId) throw otherShot();
   }
   const momentFields = new Map<string, string | { file: true }>();
   for (const name of Object.keys(MOMENT_FIELDS) as Array<keyof typeof MOMENT_FIELDS>) {
     const value = form.get(name);
-    if (value !== null) momentFields.set(name, await textField(value, MAX_MOMENT_FIELD, momentTooLong(name)));
+    if (value === null) continue;
+    withinSize(value, MAX_MOMENT_FIELD, momentTooLong(name));
+    // A file under a moment's name is kept as not-a-string, which readMoment refuses (as the streaming reader does).
+    momentFields.set(name, typeof value === "string" ? value : { file: true });
   }
   const files: Partial<Record<(typeof FILE_FIELDS)[number], File>> = {};
   for (const name of FILE_FIELDS) {
